@@ -1,0 +1,178 @@
+"""The organisation: the agency tree, domains, the procedure catalogue and who holds which role."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+PROCEDURE_CODE_PATTERN = r"^\d\.\d{6}$"
+
+
+class AgencyLevel(models.TextChoices):
+    PROVINCE = "tinh", _("Tỉnh")
+    DEPARTMENT = "so", _("Sở, ban, ngành")
+    DISTRICT = "huyen", _("Cấp huyện")
+    COMMUNE = "xa", _("Cấp xã")
+
+
+# Which level may sit under which: the province on top, departments and districts under it,
+# communes under districts.
+ALLOWED_PARENT_LEVELS: dict[str, set[str | None]] = {
+    AgencyLevel.PROVINCE: {None},
+    AgencyLevel.DEPARTMENT: {AgencyLevel.PROVINCE},
+    AgencyLevel.DISTRICT: {AgencyLevel.PROVINCE},
+    AgencyLevel.COMMUNE: {AgencyLevel.DISTRICT},
+}
+
+
+class Agency(models.Model):
+    """A node of the organisation tree (đơn vị).
+
+    `path` is the materialised path of codes from the root ("/QT/HL/HL-TT/"), kept by `save()`,
+    so that a subtree is one `path LIKE 'prefix%'` in SQL. An agency that existed only for a
+    while has validity dates; one formed by a merger names the units it was merged from, and the
+    dossiers those units handled stay attributed to them.
+    """
+
+    code = models.CharField(_("mã đơn vị"), max_length=32, unique=True)
+    name = models.CharField(_("tên đơn vị"), max_length=255)
+    short_name = models.CharField(_("tên ngắn"), max_length=100, blank=True)
+    level = models.CharField(_("cấp"), max_length=8, choices=AgencyLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("đơn vị cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=512, editable=False, db_index=True)
+    sort_order = models.PositiveIntegerField(_("thứ tự"), default=0)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    merged_from = models.ManyToManyField(
+        "self",
+        verbose_name=_("hợp nhất từ"),
+        symmetrical=False,
+        blank=True,
+        related_name="merged_into",
+    )
+
+    class Meta:
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=F("valid_from")),
+                name="agency_valid_to_after_valid_from",
+            ),
+            models.CheckConstraint(
+                condition=Q(level=AgencyLevel.PROVINCE, parent__isnull=True)
+                | (~Q(level=AgencyLevel.PROVINCE) & Q(parent__isnull=False)),
+                name="agency_only_province_is_root",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+
+    def compute_path(self) -> str:
+        prefix = self.parent.path if self.parent_id else "/"
+        return f"{prefix}{self.code}/"
+
+    def subtree(self) -> models.QuerySet[Agency]:
+        return Agency.objects.filter(path__startswith=self.path)
+
+
+class Domain(models.Model):
+    """A field of procedures (lĩnh vực): Đất đai, Hộ tịch, …"""
+
+    name = models.CharField(_("tên lĩnh vực"), max_length=255, unique=True)
+
+    class Meta:
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OnlineLevel(models.TextChoices):
+    FULL = "toan_trinh", _("Toàn trình")
+    PARTIAL = "mot_phan", _("Một phần")
+    NONE = "khong", _("Không")
+
+
+class Procedure(models.Model):
+    """An administrative procedure of the national catalogue (thủ tục hành chính)."""
+
+    code = models.CharField(
+        _("mã thủ tục"),
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(PROCEDURE_CODE_PATTERN, _("Mã thủ tục phải có dạng D.DDDDDD"))],
+    )
+    name = models.CharField(_("tên thủ tục"), max_length=500)
+    domain = models.ForeignKey(
+        Domain, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="procedures"
+    )
+    online_level = models.CharField(
+        _("mức độ trực tuyến"), max_length=12, choices=OnlineLevel.choices, default=OnlineLevel.NONE
+    )
+    full_process_eligible = models.BooleanField(_("đủ điều kiện toàn trình"), default=False)
+    paper_result = models.BooleanField(_("kết quả bản giấy"), default=True)
+
+    class Meta:
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Role(models.TextChoices):
+    PROVINCE_OFFICE = "province_office", _("Văn phòng UBND tỉnh")
+    AGENCY_HEAD = "agency_head", _("Thủ trưởng đơn vị")
+    HOME_AFFAIRS = "home_affairs", _("Sở Nội vụ")
+    ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
+
+
+class Membership(models.Model):
+    """The role a user holds in the portal, and for an agency head, the agency they answer for.
+
+    A user with no membership has no role and sees nothing but a page saying so.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("đơn vị"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    title = models.CharField(_("chức vụ"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("vai trò người dùng")
+        verbose_name_plural = _("vai trò người dùng")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role=Role.AGENCY_HEAD) | Q(agency__isnull=False),
+                name="membership_agency_head_has_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}"

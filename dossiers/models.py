@@ -1,0 +1,245 @@
+"""Dossiers (hồ sơ), their apologies, import batches and the KPI cells an import touched."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Procedure
+
+
+class Channel(models.TextChoices):
+    ONLINE = "truc_tuyen", _("Trực tuyến")
+    IN_PERSON = "truc_tiep", _("Trực tiếp")
+    POSTAL = "buu_chinh", _("Bưu chính")
+
+
+class Dossier(models.Model):
+    """One dossier of the one-stop system, with every fact of domain.md section 3.
+
+    The database holds the facts' rules itself (check constraints), so that no import path,
+    admin edit or bug can store a dossier the KPI engine would misread.
+    """
+
+    code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("thủ tục"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    channel = models.CharField(_("kênh nộp"), max_length=12, choices=Channel.choices)
+    received_at = models.DateTimeField(_("ngày tiếp nhận"))
+    due_at = models.DateTimeField(_("ngày hẹn trả"))
+    finished_at = models.DateTimeField(_("ngày kết thúc xử lý"), null=True, blank=True)
+    components_total = models.PositiveIntegerField(_("số thành phần hồ sơ"))
+    components_digitized = models.PositiveIntegerField(_("số thành phần đã số hóa"))
+    e_result = models.BooleanField(_("kết quả điện tử"), default=False)
+    fee = models.BigIntegerField(_("phí, lệ phí (đồng)"), default=0)
+    paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        verbose_name=_("lần nhập gần nhất"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        indexes = [
+            models.Index(fields=["agency", "received_at"], name="dossier_agency_received"),
+            models.Index(fields=["received_at"], name="dossier_received"),
+            models.Index(fields=["finished_at"], name="dossier_finished"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(components_total__gte=1), name="dossier_components_total_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(components_digitized__gte=0)
+                & Q(components_digitized__lte=F("components_total")),
+                name="dossier_digitized_within_total",
+            ),
+            models.CheckConstraint(condition=Q(fee__gte=0), name="dossier_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(paid_online=False) | Q(fee__gt=0),
+                name="dossier_paid_online_needs_fee",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_at__gte=F("received_at")), name="dossier_due_after_received"
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True) | Q(finished_at__gte=F("received_at")),
+                name="dossier_finished_after_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="dossier_channel_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def fully_digitized(self) -> bool:
+        return self.components_digitized == self.components_total
+
+
+class ApologyChannel(models.TextChoices):
+    IN_PERSON = "truc_tiep", _("Trực tiếp")
+    EMAIL = "email", _("Thư điện tử")
+    SMS = "sms", _("Tin nhắn SMS")
+    ZALO = "zalo", _("Zalo")
+    POST = "buu_chinh", _("Bưu chính")
+    UNKNOWN = "", _("Không rõ")
+
+
+class ApologySource(models.TextChoices):
+    IMPORT = "import", _("Nhập từ tệp")
+    PORTAL = "portal", _("Ghi nhận trên cổng")
+
+
+class Apology(models.Model):
+    """The apology slip for an overdue dossier (phiếu xin lỗi và hẹn lại ngày trả kết quả).
+
+    One per dossier, and so one new appointment only: the one-to-one key enforces both.
+    """
+
+    dossier = models.OneToOneField(
+        Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="apology"
+    )
+    issued_at = models.DateTimeField(_("ngày xin lỗi"))
+    new_due_at = models.DateTimeField(_("ngày hẹn lại"), null=True, blank=True)
+    reason = models.TextField(_("lý do quá hạn"), blank=True)
+    channel = models.CharField(
+        _("hình thức gửi"), max_length=12, choices=ApologyChannel.choices, blank=True
+    )
+    signer_name = models.CharField(_("người ký"), max_length=255, blank=True)
+    signer_title = models.CharField(_("chức vụ người ký"), max_length=255, blank=True)
+    source = models.CharField(
+        _("nguồn"), max_length=8, choices=ApologySource.choices, default=ApologySource.IMPORT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("ghi nhận lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phiếu xin lỗi")
+        verbose_name_plural = _("phiếu xin lỗi")
+        indexes = [models.Index(fields=["issued_at"], name="apology_issued")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.issued_at:%d/%m/%Y}"
+
+
+class ImportKind(models.TextChoices):
+    AGENCIES = "agencies", _("Đơn vị")
+    PROCEDURES = "procedures", _("Thủ tục hành chính")
+    DOSSIERS = "dossiers", _("Hồ sơ")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ xử lý")
+    VALIDATING = "validating", _("Đang kiểm tra")
+    VALIDATED = "validated", _("Đã kiểm tra, chờ xác nhận")
+    APPLYING = "applying", _("Đang ghi dữ liệu")
+    APPLIED = "applied", _("Đã nhập")
+    REFUSED = "refused", _("Bị từ chối")
+    FAILED = "failed", _("Lỗi hệ thống")
+
+
+def import_upload_path(batch: ImportBatch, filename: str) -> str:
+    # The stored name never comes from the user: only the batch's checksum and its kind.
+    return f"imports/{batch.kind}/{batch.sha256[:2]}/{batch.sha256}"
+
+
+class ImportBatch(models.Model):
+    """One file given to an importer: the original kept as uploaded, its checksum, who and when,
+    the outcome counts and, in `ImportRowError`, every rejected row."""
+
+    kind = models.CharField(_("loại dữ liệu"), max_length=12, choices=ImportKind.choices)
+    file = models.FileField(_("tệp gốc"), upload_to=import_upload_path, max_length=255)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.BigIntegerField(_("dung lượng (byte)"), default=0)
+    sheet = models.CharField(_("trang tính"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(_("nguồn"), max_length=16, default="command")
+    dry_run = models.BooleanField(_("chạy thử"), default=False)
+    atomic = models.BooleanField(_("tất cả hoặc không"), default=False)
+    status = models.CharField(
+        _("trạng thái"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    refusal = models.TextField(_("lý do từ chối"), blank=True)
+    total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
+    processed_rows = models.PositiveIntegerField(_("đã xử lý"), default=0)
+    created = models.PositiveIntegerField(_("thêm mới"), default=0)
+    updated = models.PositiveIntegerField(_("cập nhật"), default=0)
+    unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
+    rejected = models.PositiveIntegerField(_("bị loại"), default=0)
+    created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+    started_at = models.DateTimeField(_("bắt đầu"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lần nhập dữ liệu")
+        verbose_name_plural = _("lần nhập dữ liệu")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name} ({self.created_at:%d/%m/%Y %H:%M})"
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"created {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}"
+        )
+
+
+class ImportRowError(models.Model):
+    """A rejected row: its number as the user sees it in the file, the column and the reason."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="row_errors")
+    row_number = models.PositiveIntegerField(_("dòng"))
+    column = models.CharField(_("cột"), max_length=255, blank=True)
+    value = models.TextField(_("giá trị"), blank=True)
+    message = models.TextField(_("lý do"))
+
+    class Meta:
+        verbose_name = _("lỗi dòng")
+        verbose_name_plural = _("lỗi dòng")
+        ordering = ["batch", "row_number", "id"]
+
+    def __str__(self) -> str:
+        return f"dòng {self.row_number}, cột {self.column}: {self.message}"
+
+
+class TouchedCell(models.Model):
+    """An (agency, calendar month) whose KPI facts an import or an edit may have changed.
+
+    `dossiers` writes these and never imports `reports`; the KPI engine drains them. A month here
+    is the first day of a calendar month in local time; the engine widens it to every period, on
+    either basis, that overlaps the month.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "month"], name="touched_cell_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.month:%Y-%m}"

@@ -1,0 +1,1 @@
+"""Indicators, targets and KPI facts (built by the KPI engine)."""

@@ -23,12 +23,22 @@ class Dossier(models.Model):
     admin edit or bug can store a dossier the KPI engine would misread.
     """
 
-    code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
+    code = models.CharField(_("mã hồ sơ"), max_length=64)
+    # Indexes are few on purpose: each one costs every bulk import of a million rows (measured
+    # in docs/benchmarks.md). The (agency, received_at) index serves the agency lookups too.
     agency = models.ForeignKey(
-        Agency, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="dossiers"
+        Agency,
+        verbose_name=_("đơn vị"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        db_index=False,
     )
     procedure = models.ForeignKey(
-        Procedure, verbose_name=_("thủ tục"), on_delete=models.PROTECT, related_name="dossiers"
+        Procedure,
+        verbose_name=_("thủ tục"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        db_index=False,
     )
     channel = models.CharField(_("kênh nộp"), max_length=12, choices=Channel.choices)
     received_at = models.DateTimeField(_("ngày tiếp nhận"))
@@ -46,6 +56,7 @@ class Dossier(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
@@ -54,10 +65,11 @@ class Dossier(models.Model):
         verbose_name_plural = _("hồ sơ")
         indexes = [
             models.Index(fields=["agency", "received_at"], name="dossier_agency_received"),
-            models.Index(fields=["received_at"], name="dossier_received"),
-            models.Index(fields=["finished_at"], name="dossier_finished"),
         ]
         constraints = [
+            # A UniqueConstraint rather than unique=True: PostgreSQL then builds no second,
+            # pattern-matching index on the code, which no query uses.
+            models.UniqueConstraint(fields=["code"], name="dossier_code_unique"),
             models.CheckConstraint(
                 condition=Q(components_total__gte=1), name="dossier_components_total_positive"
             ),
@@ -207,13 +219,18 @@ class ImportBatch(models.Model):
 
 
 class ImportRowError(models.Model):
-    """A rejected row: its number as the user sees it in the file, the column and the reason."""
+    """A rejected row: its number as the user sees it in the file, the column and the reason.
+
+    With `is_warning`, a message about a row that was imported all the same (for instance its
+    apology columns were set aside because the portal already holds an apology for the dossier).
+    """
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="row_errors")
     row_number = models.PositiveIntegerField(_("dòng"))
     column = models.CharField(_("cột"), max_length=255, blank=True)
     value = models.TextField(_("giá trị"), blank=True)
     message = models.TextField(_("lý do"))
+    is_warning = models.BooleanField(_("chỉ cảnh báo"), default=False)
 
     class Meta:
         verbose_name = _("lỗi dòng")

@@ -1,0 +1,147 @@
+"""Importing the agency tree: parents in any order, levels that fit, no cycles, paths kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from agencies.models import Agency
+from dossiers.models import ImportRowError
+from tests.dossiers.conftest import FIXTURES, run_import
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên\n"
+
+
+def test_a_child_may_come_before_its_parent_and_paths_follow_the_tree(db):
+    outcome = run_import("import_agencies", FIXTURES / "agencies.csv")
+
+    assert outcome.stdout.strip() == "created 4, updated 0, unchanged 0, rejected 0"
+    assert dict(Agency.objects.values_list("code", "path")) == {
+        "QT": "/QT/",
+        "STP": "/QT/STP/",
+        "HL": "/QT/HL/",
+        "HL-TT": "/QT/HL/HL-TT/",
+    }
+
+
+def test_reimporting_the_same_agencies_changes_nothing(db):
+    run_import("import_agencies", FIXTURES / "agencies.csv")
+
+    outcome = run_import("import_agencies", FIXTURES / "agencies.csv")
+
+    assert outcome.stdout.strip() == "created 0, updated 0, unchanged 4, rejected 0"
+
+
+def test_moving_an_agency_moves_its_whole_subtree(catalogue, write_file):
+    path = write_file(
+        HEADER + "GL,UBND huyện Gio Linh,huyen,QT\nHL-TT,UBND thị trấn Diên Sanh,xa,GL\n",
+        "don_vi.csv",
+    )
+
+    outcome = run_import("import_agencies", path)
+
+    assert outcome.stdout.strip() == "created 1, updated 1, unchanged 0, rejected 0"
+    assert Agency.objects.get(code="HL-TT").path == "/QT/GL/HL-TT/"
+
+
+def test_level_names_are_read_like_headers(db, write_file):
+    path = write_file(HEADER + 'QT,UBND tỉnh,Tỉnh,\nSTP,Sở Tư pháp,"Sở, ban, ngành",QT\n', "dv.csv")
+
+    outcome = run_import("import_agencies", path)
+
+    assert outcome.stdout.strip() == "created 2, updated 0, unchanged 0, rejected 0"
+    assert Agency.objects.get(code="STP").level == "so"
+
+
+BAD_AGENCIES = [
+    (
+        "an unknown parent",
+        "XA1,UBND xã A,xa,KHONGCO\n",
+        "Mã đơn vị cấp trên",
+        "Không có đơn vị cấp trên mã «KHONGCO»",
+    ),
+    ("an unknown level", "P1,Phòng Tư pháp,phong,HL\n", "Cấp", "Cấp không hợp lệ"),
+    (
+        "a commune directly under the province",
+        "XA1,UBND xã A,xa,QT\n",
+        "Mã đơn vị cấp trên",
+        "Đơn vị cấp xã không thể trực thuộc đơn vị tỉnh",
+    ),
+    (
+        "a province with a parent",
+        "QT2,UBND tỉnh khác,tinh,QT\n",
+        "Mã đơn vị cấp trên",
+        "Đơn vị cấp tỉnh không có đơn vị cấp trên",
+    ),
+    (
+        "a district without a parent",
+        "GL2,UBND huyện Gio Linh,huyen,\n",
+        "Mã đơn vị cấp trên",
+        "Thiếu mã đơn vị cấp trên",
+    ),
+    ("no name", "GL2,,huyen,QT\n", "Tên đơn vị", "Thiếu tên đơn vị"),
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "reason"),
+    [case[1:] for case in BAD_AGENCIES],
+    ids=[case[0] for case in BAD_AGENCIES],
+)
+def test_a_bad_agency_row_is_rejected_with_its_reason(catalogue, write_file, line, column, reason):
+    path = write_file(HEADER + "GL,UBND huyện Gio Linh,huyen,QT\n" + line, "don_vi.csv")
+
+    outcome = run_import("import_agencies", path)
+
+    assert outcome.exit_code == 0
+    assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 1"
+    assert f"Dòng 3, cột «{column}»" in outcome.stderr
+    assert reason in outcome.stderr
+    assert Agency.objects.count() == 5
+
+
+def test_a_cycle_of_parents_is_rejected_on_every_row_that_forms_it(catalogue, write_file):
+    path = write_file(
+        HEADER + "A,UBND xã A,xa,B\nB,UBND xã B,xa,A\nC,UBND xã C,xa,HL\n", "don_vi.csv"
+    )
+
+    outcome = run_import("import_agencies", path)
+
+    assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 2"
+    assert "Đơn vị cấp trên tạo thành vòng lặp: A → B → A." in outcome.stderr
+    assert "Đơn vị cấp trên tạo thành vòng lặp: B → A → B." in outcome.stderr
+    assert not Agency.objects.filter(code__in=["A", "B"]).exists()
+
+
+def test_a_row_under_a_rejected_row_is_rejected_naming_it(catalogue, write_file):
+    path = write_file(HEADER + "GL,UBND huyện Gio Linh,huyen,KHONGCO\nGL-1,Xã 1,xa,GL\n", "dv.csv")
+
+    outcome = run_import("import_agencies", path)
+
+    assert outcome.stdout.strip() == "created 0, updated 0, unchanged 0, rejected 2"
+    assert ImportRowError.objects.get(row_number=3).message == (
+        "Đơn vị cấp trên «GL» (dòng 2) bị loại."
+    )
+
+
+def test_a_repeated_agency_code_keeps_the_first_row(catalogue, write_file):
+    path = write_file(HEADER + "GL,Gio Linh,huyen,QT\nGL,Gio Linh 2,huyen,QT\n", "dv.csv")
+
+    outcome = run_import("import_agencies", path)
+
+    assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 1"
+    assert "Mã đơn vị trùng với dòng 2" in outcome.stderr
+    assert Agency.objects.get(code="GL").name == "Gio Linh"
+
+
+def test_agencies_accept_the_same_options(catalogue, write_file, tmp_path):
+    path = write_file(HEADER + "GL,Gio Linh,huyen,QT\nX,X,xa,QT\n", "dv.csv")
+
+    dry = run_import("import_agencies", path, "--dry-run", "--errors-out", str(tmp_path / "e.csv"))
+    atomic = run_import("import_agencies", path, "--atomic")
+
+    assert dry.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 1"
+    assert "Dòng,Cột,Lý do,Mã đơn vị" in (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
+    assert atomic.exit_code == 1
+    assert not Agency.objects.filter(code="GL").exists()

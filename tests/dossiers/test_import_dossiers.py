@@ -1,0 +1,563 @@
+"""Importing dossiers: what is written, how it is counted, and that a re-import changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import zoneinfo
+
+import pytest
+import time_machine
+
+from agencies.models import Procedure
+from dossiers.models import (
+    Apology,
+    ApologySource,
+    Dossier,
+    ImportBatch,
+    ImportStatus,
+    TouchedCell,
+)
+from dossiers.services import import_batch_apply, import_batch_create, import_batch_validate
+from tests.dossiers.conftest import (
+    FIXTURES,
+    GOOD_ROW,
+    HEADERS,
+    dossier_csv,
+    run_import,
+    write_xlsx,
+)
+
+pytestmark = pytest.mark.django_db
+
+LOCAL = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=LOCAL)
+
+
+def facts(dossier: Dossier) -> tuple:
+    return (
+        dossier.agency.code,
+        dossier.procedure.code,
+        dossier.channel,
+        dossier.received_at,
+        dossier.due_at,
+        dossier.finished_at,
+        dossier.components_total,
+        dossier.components_digitized,
+        dossier.e_result,
+        dossier.fee,
+        dossier.paid_online,
+    )
+
+
+class TestTheValuesWritten:
+    def test_each_cell_is_read_as_the_domain_says(self, catalogue, write_file):
+        path = write_file(
+            dossier_csv(
+                [
+                    {},
+                    {
+                        "code": "H-0002",
+                        "agency_code": "HL",
+                        "procedure_code": "1.004222",
+                        "channel": "truc_tiep",
+                        "received_at": "2023-05-01",
+                        "due_at": "2023-05-20T17:00:00+07:00",
+                        "finished_at": "",
+                        "components_total": "3",
+                        "components_digitized": "0",
+                        "e_result": "",
+                        "fee": "1.500.000",
+                        "paid_online": "x",
+                    },
+                ]
+            )
+        )
+
+        outcome = run_import("import_dossiers", path)
+
+        assert outcome.stdout == "created 2, updated 0, unchanged 0, rejected 0\n"
+        assert outcome.stderr == ""
+        first, second = Dossier.objects.order_by("code")
+        assert facts(first) == (
+            "HL-TT",
+            "1.001193",
+            "truc_tuyen",
+            local(2023, 6, 12, 8, 30),
+            local(2023, 6, 15, 23, 59, 59),  # a bare due date is the end of that day
+            local(2023, 6, 14, 16, 0),
+            2,
+            2,
+            True,
+            0,
+            False,
+        )
+        assert facts(second) == (
+            "HL",
+            "1.004222",
+            "truc_tiep",
+            local(2023, 5, 1, 0, 0),  # a bare received date is the start of that day
+            local(2023, 5, 20, 17, 0),
+            None,
+            3,
+            0,
+            False,
+            1_500_000,
+            True,
+        )
+        assert first.import_batch == ImportBatch.objects.get()
+
+    def test_a_new_procedure_named_with_its_domain_is_registered(self, catalogue, write_file):
+        path = write_file(
+            dossier_csv(
+                [
+                    {
+                        "procedure_code": "2.000815",
+                        "procedure_name": "Chứng thực bản sao từ bản chính",
+                        "domain": "Chứng thực",
+                    },
+                    {"code": "H-2", "procedure_code": "2.000815", "procedure_name": "Tên khác"},
+                ]
+            )
+        )
+
+        outcome = run_import("import_dossiers", path)
+
+        assert outcome.stdout.strip() == "created 2, updated 0, unchanged 0, rejected 0"
+        procedure = Procedure.objects.get(code="2.000815")
+        assert (procedure.name, procedure.domain.name) == (
+            "Chứng thực bản sao từ bản chính",
+            "Chứng thực",
+        )
+        assert Dossier.objects.filter(procedure=procedure).count() == 2
+
+
+class TestHeaders:
+    def test_ascii_aliases_any_case_bom_semicolons_and_extra_columns_all_read_the_same(
+        self, catalogue, write_file
+    ):
+        vietnamese = write_file(dossier_csv([{}]), "a.csv")
+        run_import("import_dossiers", vietnamese)
+        expected = facts(Dossier.objects.get())
+        Dossier.objects.all().delete()
+        aliases = {c: a for c, a in zip(HEADERS, _aliases(), strict=True)}
+        text = dossier_csv([{}], separator=";")
+        header, body = text.split("\n", 1)
+        shouted = ";".join(aliases[k].upper() for k in _keys_of(header)) + ";Ghi chú nội bộ"
+        body = body.replace("\n", ";bỏ qua\n")
+        path = write_file("\ufeff" + shouted + "\n" + body, "b.csv")
+
+        outcome = run_import("import_dossiers", path)
+
+        assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 0"
+        assert facts(Dossier.objects.get()) == expected
+
+    def test_headers_match_ignoring_diacritics_spaces_and_punctuation(self, catalogue, write_file):
+        text = dossier_csv([{}])
+        header, body = text.split("\n", 1)
+        header = (
+            header.replace("Ngày tiếp nhận", "NGAY TIEP NHAN")
+            .replace("Mã đơn vị", "ma-don-vi")
+            .replace('"Phí, lệ phí (đồng)"', "Phi le phi dong")
+        )
+        path = write_file(header + "\n" + body)
+
+        outcome = run_import("import_dossiers", path)
+
+        assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 0"
+
+
+def _aliases() -> list[str]:
+    from dossiers.importing.headers import DOSSIER_COLUMNS
+
+    return [column.alias for column in DOSSIER_COLUMNS]
+
+
+def _keys_of(header: str) -> list[str]:
+    by_header = {v: k for k, v in HEADERS.items()}
+    return [by_header[h.strip('"')] for h in next(csv.reader([header], delimiter=";"))]
+
+
+class TestExcel:
+    def rows(self) -> list[list]:
+        return [
+            [HEADERS[key] for key in GOOD_ROW],
+            # Excel date cells (with and without a time) and numeric cells
+            [
+                "H-1",
+                "HL-TT",
+                "1.001193",
+                "Trực tuyến",
+                dt.datetime(2023, 6, 12, 8, 30),
+                dt.datetime(2023, 6, 15),
+                dt.datetime(2023, 6, 14, 16, 0),
+                2,
+                2,
+                "Có",
+                0,
+                "Không",
+            ],
+            # text dates in an Excel file
+            [
+                "H-2",
+                "HL",
+                "1.004222",
+                "Bưu chính",
+                "01/05/2023",
+                "20/05/2023 17:00",
+                None,
+                3,
+                1,
+                None,
+                1500000,
+                "x",
+            ],
+        ]
+
+    def test_excel_date_cells_and_text_dates_both_import(self, catalogue, tmp_path):
+        path = write_xlsx(tmp_path / "ho_so.xlsx", self.rows())
+
+        outcome = run_import("import_dossiers", path)
+
+        assert outcome.stdout.strip() == "created 2, updated 0, unchanged 0, rejected 0"
+        first, second = Dossier.objects.order_by("code")
+        assert first.received_at == local(2023, 6, 12, 8, 30)
+        assert first.due_at == local(2023, 6, 15, 23, 59, 59)
+        assert second.received_at == local(2023, 5, 1)
+        assert second.due_at == local(2023, 5, 20, 17, 0)
+        assert (second.fee, second.paid_online) == (1_500_000, True)
+
+    def test_the_same_rows_as_xlsx_then_csv_give_the_same_dossiers_and_all_unchanged(
+        self, catalogue, tmp_path, write_file
+    ):
+        run_import("import_dossiers", write_xlsx(tmp_path / "ho_so.xlsx", self.rows()))
+        before = {d.code: (facts(d), d.updated_at) for d in Dossier.objects.all()}
+        csv_path = write_file(
+            dossier_csv(
+                [
+                    {"code": "H-1"},
+                    {
+                        "code": "H-2",
+                        "agency_code": "HL",
+                        "procedure_code": "1.004222",
+                        "channel": "buu_chinh",
+                        "received_at": "2023-05-01",
+                        "due_at": "20/05/2023 17:00:00",
+                        "finished_at": "",
+                        "components_total": "3",
+                        "components_digitized": "1",
+                        "e_result": "không",
+                        "fee": "1500000",
+                        "paid_online": "Có",
+                    },
+                ]
+            )
+        )
+
+        outcome = run_import("import_dossiers", csv_path)
+
+        assert outcome.stdout.strip() == "created 0, updated 0, unchanged 2, rejected 0"
+        after = {d.code: (facts(d), d.updated_at) for d in Dossier.objects.all()}
+        assert after == before
+
+    def test_a_named_sheet_is_read(self, catalogue, tmp_path):
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        workbook.active.append(["nothing here"])
+        data = workbook.create_sheet("Tháng 6")
+        for row in self.rows():
+            data.append(row)
+        workbook.save(tmp_path / "hai_trang.xlsx")
+
+        outcome = run_import("import_dossiers", tmp_path / "hai_trang.xlsx", "--sheet", "Tháng 6")
+
+        assert outcome.stdout.strip() == "created 2, updated 0, unchanged 0, rejected 0"
+
+
+class TestReimport:
+    def test_importing_the_same_file_twice_changes_nothing_the_second_time(self, catalogue):
+        path = FIXTURES / "dossiers.csv"
+        first = run_import("import_dossiers", path)
+        stamps = dict(Dossier.objects.values_list("code", "updated_at"))
+        apologies = list(Apology.objects.values())
+        cells = TouchedCell.objects.count()
+
+        second = run_import("import_dossiers", path)
+
+        assert first.stdout.strip() == "created 3, updated 0, unchanged 0, rejected 0"
+        assert second.stdout.strip() == "created 0, updated 0, unchanged 3, rejected 0"
+        assert dict(Dossier.objects.values_list("code", "updated_at")) == stamps
+        assert list(Apology.objects.values()) == apologies
+        assert TouchedCell.objects.count() == cells
+
+    def test_a_changed_dossier_counts_as_updated_and_only_it_is_rewritten(
+        self, catalogue, write_file
+    ):
+        run_import("import_dossiers", write_file(dossier_csv([{}, {"code": "H-2"}])))
+        untouched = Dossier.objects.get(code="H-2").updated_at
+
+        outcome = run_import(
+            "import_dossiers",
+            write_file(dossier_csv([{"components_digitized": "1"}, {"code": "H-2"}])),
+        )
+
+        assert outcome.stdout.strip() == "created 0, updated 1, unchanged 1, rejected 0"
+        assert Dossier.objects.get(code="H-0001").components_digitized == 1
+        assert Dossier.objects.get(code="H-2").updated_at == untouched
+
+
+class TestDryRun:
+    def test_a_dry_run_counts_but_writes_no_dossier(self, catalogue, write_file):
+        path = write_file(dossier_csv([{}, {"code": "H-2", "fee": "-5"}]))
+
+        outcome = run_import("import_dossiers", path, "--dry-run")
+
+        assert outcome.exit_code == 0
+        assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 1"
+        assert not Dossier.objects.exists()
+        assert not TouchedCell.objects.exists()
+        assert ImportBatch.objects.get().status == ImportStatus.VALIDATED
+
+    def test_a_dry_run_registers_no_new_procedure(self, catalogue, write_file):
+        path = write_file(
+            dossier_csv([{"procedure_code": "2.000815", "procedure_name": "X", "domain": "Y"}])
+        )
+
+        outcome = run_import("import_dossiers", path, "--dry-run")
+
+        assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 0"
+        assert not Procedure.objects.filter(code="2.000815").exists()
+
+
+class TestErrorsOut:
+    def test_the_errors_file_holds_each_problem_with_the_original_cells(
+        self, catalogue, write_file, tmp_path
+    ):
+        path = write_file(
+            dossier_csv([{}, {"code": "H-2", "received_at": "31/02/2023", "channel": "fax"}])
+        )
+        out = tmp_path / "loi.csv"
+
+        run_import("import_dossiers", path, "--errors-out", str(out))
+
+        raw = out.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        lines = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+        assert [(r["Dòng"], r["Cột"]) for r in lines] == [
+            ("3", "Kênh nộp"),
+            ("3", "Ngày tiếp nhận"),
+        ] or [(r["Dòng"], r["Cột"]) for r in lines] == [("3", "Ngày tiếp nhận"), ("3", "Kênh nộp")]
+        assert all(r["Mã hồ sơ"] == "H-2" and r["Kênh nộp"] == "fax" for r in lines)
+        assert lines[0]["Ngày tiếp nhận"] == "31/02/2023"
+        assert all(r["Lý do"] for r in lines)
+
+    def test_a_refused_file_writes_its_refusal_to_the_errors_file(
+        self, catalogue, write_file, tmp_path
+    ):
+        out = tmp_path / "loi.csv"
+
+        run_import("import_dossiers", write_file(b""), "--errors-out", str(out))
+
+        lines = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+        assert [r["Lý do"] for r in lines] == ["Tệp ho_so.csv trống."]
+
+
+class TestTouchedCells:
+    def test_a_created_dossier_touches_each_month_from_received_to_finished(
+        self, catalogue, write_file
+    ):
+        path = write_file(
+            dossier_csv(
+                [
+                    {
+                        "received_at": "30/04/2023 23:30",
+                        "due_at": "30/06/2023",
+                        "finished_at": "01/06/2023 07:00",
+                    },
+                    {"code": "H-2", "agency_code": "STP"},
+                ]
+            )
+        )
+
+        run_import("import_dossiers", path)
+
+        assert _cells() == {
+            ("HL-TT", "2023-04-01"),
+            ("HL-TT", "2023-05-01"),
+            ("HL-TT", "2023-06-01"),
+            ("STP", "2023-06-01"),
+        }
+
+    def test_an_updated_dossier_touches_its_old_and_new_months_only(self, catalogue, write_file):
+        run_import("import_dossiers", write_file(dossier_csv([{}, {"code": "H-2"}])))
+        TouchedCell.objects.all().delete()
+
+        run_import(
+            "import_dossiers",
+            write_file(
+                dossier_csv(
+                    [
+                        {
+                            "agency_code": "HL",
+                            "received_at": "02/08/2023",
+                            "due_at": "05/08/2023",
+                            "finished_at": "04/08/2023",
+                        },
+                        {"code": "H-2"},
+                    ]
+                )
+            ),
+        )
+
+        assert _cells() == {("HL-TT", "2023-06-01"), ("HL", "2023-08-01")}
+
+    @time_machine.travel(dt.datetime(2023, 8, 10, 9, 0, tzinfo=LOCAL), tick=False)
+    def test_an_open_dossier_touches_every_month_up_to_this_one(self, catalogue, write_file):
+        run_import("import_dossiers", write_file(dossier_csv([{"finished_at": ""}])))
+
+        assert _cells() == {
+            ("HL-TT", "2023-06-01"),
+            ("HL-TT", "2023-07-01"),
+            ("HL-TT", "2023-08-01"),
+        }
+
+
+def _cells() -> set[tuple[str, str]]:
+    return {(c.agency.code, c.month.isoformat()) for c in TouchedCell.objects.all()}
+
+
+class TestApologies:
+    ROW = {
+        "received_at": "01/06/2023",
+        "due_at": "05/06/2023",
+        "finished_at": "",
+        "apology_issued_at": "06/06/2023",
+        "apology_new_due_at": "20/06/2023",
+        "apology_reason": "Chờ xác minh",
+    }
+
+    def test_an_apology_in_the_file_is_recorded_as_imported(self, catalogue, write_file):
+        run_import("import_dossiers", write_file(dossier_csv([self.ROW])))
+
+        apology = Apology.objects.get()
+        assert (apology.issued_at, apology.new_due_at, apology.reason, apology.source) == (
+            local(2023, 6, 6, 23, 59, 59),
+            local(2023, 6, 20, 23, 59, 59),
+            "Chờ xác minh",
+            ApologySource.IMPORT,
+        )
+
+    def test_a_changed_apology_alone_counts_the_dossier_as_updated(self, catalogue, write_file):
+        run_import("import_dossiers", write_file(dossier_csv([self.ROW])))
+
+        outcome = run_import(
+            "import_dossiers", write_file(dossier_csv([{**self.ROW, "apology_reason": "Khác"}]))
+        )
+
+        assert outcome.stdout.strip() == "created 0, updated 1, unchanged 0, rejected 0"
+        assert Apology.objects.get().reason == "Khác"
+
+    def test_an_empty_apology_removes_one_an_earlier_import_made(self, catalogue, write_file):
+        run_import("import_dossiers", write_file(dossier_csv([self.ROW])))
+        empty = {
+            **self.ROW,
+            "apology_issued_at": "",
+            "apology_new_due_at": "",
+            "apology_reason": "",
+        }
+
+        outcome = run_import("import_dossiers", write_file(dossier_csv([empty])))
+
+        assert outcome.stdout.strip() == "created 0, updated 1, unchanged 0, rejected 0"
+        assert not Apology.objects.exists()
+
+    def test_a_file_without_apology_columns_leaves_apologies_alone(self, catalogue, write_file):
+        run_import("import_dossiers", write_file(dossier_csv([self.ROW])))
+        plain = {k: v for k, v in self.ROW.items() if "apology" not in k}
+
+        outcome = run_import("import_dossiers", write_file(dossier_csv([plain])))
+
+        assert outcome.stdout.strip() == "created 0, updated 0, unchanged 1, rejected 0"
+        assert Apology.objects.exists()
+
+    def test_an_apology_recorded_in_the_portal_is_never_overwritten_or_erased(
+        self, catalogue, write_file
+    ):
+        plain = {k: v for k, v in self.ROW.items() if "apology" not in k}
+        run_import("import_dossiers", write_file(dossier_csv([plain])))
+        portal = Apology.objects.create(
+            dossier=Dossier.objects.get(),
+            issued_at=local(2023, 6, 5, 10, 0),
+            reason="Ghi trên cổng",
+            source=ApologySource.PORTAL,
+        )
+        empty = {
+            **self.ROW,
+            "apology_issued_at": "",
+            "apology_new_due_at": "",
+            "apology_reason": "",
+        }
+
+        emptied = run_import("import_dossiers", write_file(dossier_csv([empty])))
+        different = run_import(
+            "import_dossiers", write_file(dossier_csv([{**self.ROW, "fee": "2000"}]))
+        )
+
+        assert emptied.stdout.strip() == "created 0, updated 0, unchanged 1, rejected 0"
+        assert different.stdout.strip() == "created 0, updated 1, unchanged 0, rejected 0"
+        assert "Dòng 2, cột «Ngày xin lỗi» [cảnh báo]" in different.stderr
+        assert "giữ phiếu đó" in different.stderr
+        portal.refresh_from_db()
+        assert (portal.issued_at, portal.reason, portal.source) == (
+            local(2023, 6, 5, 10, 0),
+            "Ghi trên cổng",
+            ApologySource.PORTAL,
+        )
+        assert Dossier.objects.get().fee == 2000  # the row's other facts still apply
+        batch = ImportBatch.objects.order_by("-pk").first()
+        assert batch.rejected == 0
+        assert batch.row_errors.get().is_warning
+
+
+class TestTheWebSteps:
+    def test_validate_counts_without_writing_then_apply_writes_once(self, catalogue):
+        batch = import_batch_create(kind="dossiers", path=FIXTURES / "dossiers.csv")
+
+        validated = import_batch_validate(batch_id=batch.pk)
+        assert (validated.status, validated.created, validated.processed_rows) == (
+            ImportStatus.VALIDATED,
+            3,
+            3,
+        )
+        assert not Dossier.objects.exists()
+
+        applied = import_batch_apply(batch_id=batch.pk)
+        again = import_batch_apply(batch_id=batch.pk)
+
+        assert applied.status == ImportStatus.APPLIED
+        assert applied.summary == "created 3, updated 0, unchanged 0, rejected 0"
+        assert again.summary == applied.summary
+        assert Dossier.objects.count() == 3
+
+    def test_the_original_file_is_kept_with_its_checksum(self, catalogue):
+        batch = import_batch_create(kind="dossiers", path=FIXTURES / "dossiers.csv")
+
+        content = (FIXTURES / "dossiers.csv").read_bytes()
+        with batch.file.open("rb") as kept:
+            assert kept.read() == content
+        assert batch.size == len(content)
+        assert batch.file.name == f"imports/dossiers/{batch.sha256[:2]}/{batch.sha256}"
+
+
+def test_the_celery_tasks_validate_then_apply_a_batch(catalogue):
+    from dossiers.tasks import import_batch_apply_task, import_batch_validate_task
+
+    batch = import_batch_create(kind="dossiers", path=FIXTURES / "dossiers.csv")
+
+    assert import_batch_validate_task.delay(batch.pk).get() == ImportStatus.VALIDATED
+    assert import_batch_apply_task.delay(batch.pk).get() == ImportStatus.APPLIED
+    assert Dossier.objects.count() == 3

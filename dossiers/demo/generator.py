@@ -1,0 +1,660 @@
+"""The deterministic generator of the Quảng Trị demo dossiers.
+
+It reproduces the directive's table (domain.md section 1) exactly for the first six months of
+2023 on both bases, calendar (1/1–30/6/2023) and reporting (15/12/2022–14/6/2023), and adds
+plausible 2022 and second-half-2023 data for the trend charts.
+
+How both bases give the same figures. They differ only on 15–31/12/2022 and 15–30/6/2023:
+- C: dossiers received 1/1–14/6/2023, in both periods;
+- RA: dossiers received and finished within 15–30/12/2022 (in the reporting period only);
+- RB: a clone of RA shifted by exactly 182 days (26 weeks, so weekdays are kept) into
+  15–30/6/2023, finished by 30/6 (in the calendar period only), with the same agency,
+  procedure, flags, durations and lateness;
+- every 2022 dossier received before 15/12/2022 finishes before 15/12/2022 (a year-end push),
+  nothing is received on 31/12/2022 (a Saturday), and nothing but RB is received 15–30/6/2023.
+So reporting H1 = C ∪ RA and calendar H1 = C ∪ RB hold the same counts. A C dossier that is
+still open after 14/6 is judged the same on both bases: an overdue one has its due date before
+14/6, an on-time one finishes by its due date; an apology for an overdue C dossier is issued
+either by 14/6 or after 30/6. The exact figures come from choosing flags with exact counts
+(K rows among the eligible ones, with the seeded generator) on C ∪ RA, then copying RA's flags
+to RB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from dossiers.demo.reference import (
+    GENERAL_DELAY_REASONS,
+    LAND_DELAY_REASONS,
+    LAND_DOMAIN,
+    LEVEL_SHARES,
+    DemoAgency,
+    DemoProcedure,
+    demo_agencies,
+    demo_procedures,
+)
+
+SEED = 20230714
+
+# The directive's figures for the first six months of 2023 (domain.md section 1).
+HANDLED = 152_243
+ON_TIME = 151_606
+OVERDUE = HANDLED - ON_TIME  # 637
+OVERDUE_LAND = 293
+APOLOGIZED = 297
+# Rates as printed, in hundredths of a percent (cut, not rounded).
+DIGITIZATION_CUT = 6750  # 67,50%
+PAYMENT_SO_CUT = 371  # 3,71%
+PAYMENT_HUYEN_CUT = 847  # 8,47%
+
+CLONE_SHIFT = np.timedelta64(182, "D")  # 26 weeks: 15/12/2022 -> 15/6/2023, weekdays kept
+
+# Vietnamese public holidays (working days off) in the demo's span, observed dates.
+HOLIDAYS = np.array(
+    [
+        "2022-01-03",
+        "2022-01-31",
+        "2022-02-01",
+        "2022-02-02",
+        "2022-02-03",
+        "2022-02-04",
+        "2022-04-11",
+        "2022-05-02",
+        "2022-05-03",
+        "2022-09-01",
+        "2022-09-02",
+        "2023-01-02",
+        "2023-01-20",
+        "2023-01-23",
+        "2023-01-24",
+        "2023-01-25",
+        "2023-01-26",
+        "2023-05-01",
+        "2023-05-02",
+        "2023-05-03",
+        "2023-09-01",
+        "2023-09-04",
+        "2024-01-01",
+        "2024-02-08",
+        "2024-02-09",
+        "2024-02-12",
+        "2024-02-13",
+        "2024-02-14",
+    ],
+    dtype="datetime64[D]",
+)
+CALENDAR = np.busdaycalendar(holidays=HOLIDAYS)
+
+SEGMENT_PRE, SEGMENT_RA, SEGMENT_C, SEGMENT_RB, SEGMENT_H2 = 0, 1, 2, 3, 4
+
+# Volumes: dossiers per working day (the first half of 2023 is fixed by the directive).
+PRE_PER_DAY = 500
+H2_PER_DAY = 900
+RA_DAY_WEIGHT = 0.85  # the second half of December relative to an average 2023 day
+
+SECOND = np.timedelta64(1, "s")
+MINUTE = 60 * SECOND
+HOUR = 3600 * SECOND
+DAY = 86400 * SECOND
+ONE_DAY = np.timedelta64(1, "D")
+
+
+def _ts(text: str) -> np.datetime64:
+    return np.datetime64(text, "s")
+
+
+# Period ends and cut-offs (naive local time).
+REPORTING_END = _ts("2023-06-14T23:59:59")
+CALENDAR_END = _ts("2023-06-30T23:59:59")
+PRE_CUTOFF = _ts("2022-12-14T17:30:00")  # 2022 dossiers received before 15/12 finish by then
+RA_CUTOFF = _ts("2022-12-30T17:30:00")  # RA dossiers finish by 30/12 (so RB by 30/6)
+DUE_TIME = 17 * HOUR
+
+
+@dataclass(frozen=True)
+class Era:
+    """Rates that drift over time, so that the trend charts show the reform moving."""
+
+    online: dict[str, float]  # share submitted online, by the procedure's online level
+    postal: float
+    digitized: float  # share with every component digitized (outside the exact H1 set)
+    e_result: float
+    pay_online: dict[str, float]  # share of fee-paying dossiers paid online, by level
+    overdue: float
+    apology: float
+    volume: float  # a month's volume factor range start..end across the era
+    volume_end: float
+
+
+ERAS = {
+    "2022": Era(
+        {"toan_trinh": 0.22, "mot_phan": 0.08, "khong": 0.0},
+        0.02,
+        0.44,
+        0.18,
+        {"so": 0.015, "huyen": 0.035, "xa": 0.01},
+        0.009,
+        0.30,
+        0.85,
+        1.1,
+    ),
+    "h1": Era(
+        {"toan_trinh": 0.40, "mot_phan": 0.16, "khong": 0.0},
+        0.02,
+        0.675,
+        0.35,
+        {"so": 0.037, "huyen": 0.085, "xa": 0.03},
+        0.004,
+        0.47,
+        0.9,
+        1.1,
+    ),
+    "h2": Era(
+        {"toan_trinh": 0.55, "mot_phan": 0.25, "khong": 0.0},
+        0.015,
+        0.82,
+        0.55,
+        {"so": 0.09, "huyen": 0.16, "xa": 0.06},
+        0.003,
+        0.65,
+        0.95,
+        1.15,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DemoData:
+    agencies: list[DemoAgency]
+    procedures: list[DemoProcedure]
+    dossiers: pl.DataFrame
+
+
+def count_for_cut_rate(denominator: int, cut: int) -> int:
+    """The smallest numerator whose rate, cut to hundredths of a percent, prints as `cut`."""
+    numerator = -(-cut * denominator // 10_000)
+    if numerator * 10_000 // denominator != cut:
+        raise ValueError(f"no numerator over {denominator} cuts to {cut / 100:.2f}%")
+    return numerator
+
+
+def _working_days(first: str, last: str) -> np.ndarray:
+    days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + ONE_DAY)
+    return days[np.is_busday(days, busdaycal=CALENDAR)]
+
+
+def _choose_exact(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray:
+    """Positions of exactly k items drawn without replacement, with probability growing with
+    weight (Efraimidis-Spirakis keys), deterministic for a given generator state."""
+    if k > len(weights):
+        raise ValueError(f"cannot choose {k} of {len(weights)}")
+    if k == 0:
+        return np.empty(0, dtype=np.int64)
+    keys = np.log(rng.random(len(weights))) / weights
+    return np.sort(np.argpartition(keys, len(weights) - k)[len(weights) - k :])
+
+
+class _Catalogue:
+    """Agencies and procedures as arrays, for vectorised drawing."""
+
+    def __init__(self) -> None:
+        self.agencies = demo_agencies()
+        self.procedures = demo_procedures()
+        self.agency_codes = np.array([a.code for a in self.agencies])
+        self.agency_level = np.array([a.level for a in self.agencies])
+        weights = np.array([a.weight for a in self.agencies])
+        probability = np.zeros(len(self.agencies))
+        for level, share in LEVEL_SHARES.items():
+            mask = self.agency_level == level
+            probability[mask] = share * weights[mask] / weights[mask].sum()
+        self.agency_probability = probability / probability.sum()
+        # Which procedure list an agency draws from: its own (a department), or its level's.
+        self.agency_group = np.array(
+            [a.code if a.level == "so" else a.level for a in self.agencies]
+        )
+        self.proc_codes = np.array([p.code for p in self.procedures])
+        self.proc_land = np.array([p.domain == LAND_DOMAIN for p in self.procedures])
+        self.proc_days = np.array([p.days for p in self.procedures])
+        self.proc_level = np.array([p.online_level for p in self.procedures])
+        self.proc_fee = np.array([p.fee for p in self.procedures], dtype=np.int64)
+        self.proc_fee_share = np.array([p.fee_share for p in self.procedures])
+        self.proc_components = np.array([p.components for p in self.procedures])
+        self.proc_paper = np.array([p.paper_result for p in self.procedures])
+        self.group_procedures: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for group in np.unique(self.agency_group[self.agency_probability > 0]):
+            index = np.array([i for i, p in enumerate(self.procedures) if p.handler == group])
+            if len(index) == 0:
+                raise ValueError(f"no procedure for {group}")
+            w = np.array([self.procedures[i].weight for i in index])
+            self.group_procedures[str(group)] = (index, w / w.sum())
+
+
+def _month_factor(days: np.ndarray, era: Era) -> np.ndarray:
+    """A gentle rise of volume across an era (more dossiers later in the year)."""
+    position = (days - days[0]).astype(np.int64) / max(1, (days[-1] - days[0]).astype(np.int64))
+    return era.volume + (era.volume_end - era.volume) * position
+
+
+def _draw(rng: np.random.Generator, cat: _Catalogue, received_day: np.ndarray, era: Era) -> dict:
+    """The structure of n dossiers received on the given days: who, what, when, how."""
+    n = len(received_day)
+    agency = rng.choice(len(cat.agencies), size=n, p=cat.agency_probability)
+    procedure = np.empty(n, dtype=np.int64)
+    groups = cat.agency_group[agency]
+    for group, (index, p) in cat.group_procedures.items():
+        rows = np.flatnonzero(groups == group)
+        procedure[rows] = index[rng.choice(len(index), size=len(rows), p=p)]
+
+    level = cat.proc_level[procedure]
+    online_p = np.select(
+        [level == "toan_trinh", level == "mot_phan"],
+        [era.online["toan_trinh"], era.online["mot_phan"]],
+        default=0.0,
+    )
+    u = rng.random(n)
+    channel = np.where(
+        u < online_p, "truc_tuyen", np.where(u < online_p + era.postal, "buu_chinh", "truc_tiep")
+    )
+    online = channel == "truc_tuyen"
+
+    # Time of day: counters work 7:30-11:30 and 13:30-17:00; online filings come 6:00-22:00.
+    morning = rng.random(n) < 0.6
+    counter = np.where(
+        morning,
+        int(7.5 * 3600) + rng.integers(0, 4 * 3600, n),
+        int(13.5 * 3600) + rng.integers(0, int(3.5 * 3600), n),
+    )
+    web = 6 * 3600 + rng.integers(0, 16 * 3600, n)
+    tod = np.where(online, web, counter)
+    received = received_day.astype("datetime64[s]") + tod * SECOND
+
+    # Due: the procedure's working days from the day received (the next one after 17:00).
+    base = received_day + (tod >= 17 * 3600).astype("timedelta64[D]")
+    due_day = np.busday_offset(base, cat.proc_days[procedure], roll="forward", busdaycal=CALENDAR)
+    due = due_day.astype("datetime64[s]") + DUE_TIME
+
+    # On-time finish somewhere between receipt and the due time; some on the due date itself.
+    frac = rng.beta(2.0, 1.7, n)
+    finished = received + (frac * (due - received).astype(np.int64)).astype(np.int64) * SECOND
+    finished = np.maximum(finished, received + 5 * MINUTE)
+    finished_tod = (finished - finished.astype("datetime64[D]")).astype(np.int64)
+    evening = finished_tod > int(17.5 * 3600)
+    moved = (
+        finished.astype("datetime64[D]").astype("datetime64[s]")
+        + (16 * 3600 + rng.integers(0, 3600, n)) * SECOND
+    )
+    finished = np.where(evening, np.maximum(moved, received + 5 * MINUTE), finished)
+    night = finished_tod < int(7.5 * 3600)
+    moved = (
+        finished.astype("datetime64[D]").astype("datetime64[s]")
+        + (int(7.5 * 3600) + rng.integers(0, 5400, n)) * SECOND
+    )
+    finished = np.where(night, np.maximum(moved, received + 5 * MINUTE), finished)
+    finished = np.minimum(finished, due)
+
+    components = np.maximum(1, cat.proc_components[procedure] + rng.integers(-1, 2, n))
+    pays = rng.random(n) < cat.proc_fee_share[procedure]
+    fee = cat.proc_fee[procedure].copy()
+    # Certification is charged per page (2.000 đồng a page).
+    per_page = fee == 2_000
+    fee[per_page] *= rng.integers(1, 11, n)[per_page]
+    fee = np.where(pays, fee, 0)
+
+    return {
+        "agency": agency,
+        "procedure": procedure,
+        "channel": channel,
+        "received": received,
+        "due": due,
+        "finished": finished,
+        "components": components,
+        "fee": fee,
+    }
+
+
+def _clamp_finish(rng: np.random.Generator, rows: dict, cutoff: np.datetime64) -> None:
+    """Finish every on-time dossier by the cut-off (a year-end push), keeping it ≥ received."""
+    late = rows["finished"] > cutoff
+    gap = (cutoff - rows["received"]).astype(np.int64)
+    u = rng.uniform(0.3, 1.0, len(gap))
+    pushed = rows["received"] + np.maximum((gap * u).astype(np.int64), 600) * SECOND
+    rows["finished"] = np.where(late, np.minimum(pushed, rows["finished"]), rows["finished"])
+
+
+def _weights_for_lateness(cat: _Catalogue, rows: dict) -> np.ndarray:
+    level = cat.agency_level[rows["agency"]]
+    w = np.where(level == "huyen", 3.0, np.where(level == "so", 1.5, 0.6))
+    return w * np.where(cat.proc_land[rows["procedure"]], 2.0, 1.0)
+
+
+def _at_work(days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A time during office hours (7:30-17:00) on each given day."""
+    seconds = int(7.5 * 3600) + rng.integers(0, int(9.5 * 3600), len(days))
+    return days.astype("datetime64[s]") + seconds * SECOND
+
+
+def _make_overdue(
+    rng: np.random.Generator,
+    rows: dict,
+    chosen: np.ndarray,
+    *,
+    latest: np.datetime64 | None,
+    long_share: float = 0.0,
+) -> None:
+    """Finish the chosen dossiers some working days after their due date, in office hours, and
+    by the day of `latest` when given (whose time is after office hours)."""
+    due_day = rows["due"][chosen].astype("datetime64[D]")
+    n = len(chosen)
+    delay = 1 + np.floor(rng.exponential(4.0, n)).astype(np.int64)
+    finish_day = np.busday_offset(due_day, delay, roll="forward", busdaycal=CALENDAR)
+    if latest is not None:
+        finish_day = np.minimum(finish_day, latest.astype("datetime64[D]"))
+    finished = _at_work(finish_day, rng)
+    if long_share:
+        # Some stay open past the calendar half-year and finish in July-August 2023.
+        long = rng.random(n) < long_share
+        summer_days = _working_days("2023-07-03", "2023-08-31")
+        summer = _at_work(summer_days[rng.integers(0, len(summer_days), n)], rng)
+        finished = np.where(long, summer, finished)
+    if np.any(finished <= rows["due"][chosen]):
+        raise AssertionError("an overdue dossier must finish after its due time")
+    rows["finished"][chosen] = finished
+
+
+def _apologize(
+    rng: np.random.Generator,
+    cat: _Catalogue,
+    rows: dict,
+    chosen: np.ndarray,
+    *,
+    latest: np.datetime64 | None = None,
+    issued: np.ndarray | None = None,
+) -> None:
+    """Issue an apology slip (on or up to two working days before the due date unless `issued`
+    is given), with a new due date after the original and after the slip."""
+    n = len(chosen)
+    received = rows["received"][chosen]
+    due = rows["due"][chosen]
+    if issued is None:
+        issued_day = np.busday_offset(
+            due.astype("datetime64[D]"),
+            -rng.integers(0, 3, n),
+            roll="backward",
+            busdaycal=CALENDAR,
+        )
+        issued = np.minimum(_at_work(issued_day, rng), due)
+        issued = np.maximum(issued, received + 30 * MINUTE)
+        if latest is not None:
+            issued = np.minimum(issued, latest)
+    rows["apology_issued"][chosen] = issued
+    new_due_day = np.busday_offset(
+        due.astype("datetime64[D]"), rng.integers(3, 16, n), roll="forward", busdaycal=CALENDAR
+    )
+    finished_day_end = rows["finished"][chosen].astype("datetime64[D]").astype("datetime64[s]")
+    next_day_end = (issued.astype("datetime64[D]") + ONE_DAY).astype("datetime64[s]")
+    rows["apology_new_due"][chosen] = (
+        np.maximum(np.maximum(new_due_day.astype("datetime64[s]"), finished_day_end), next_day_end)
+        + DUE_TIME
+    )
+    land = cat.proc_land[rows["procedure"][chosen]]
+    land_reason = rng.integers(0, len(LAND_DELAY_REASONS), n)
+    general_reason = rng.integers(0, len(GENERAL_DELAY_REASONS), n)
+    rows["apology_reason"][chosen] = np.where(
+        land,
+        np.array(LAND_DELAY_REASONS, dtype=object)[land_reason],
+        np.array(GENERAL_DELAY_REASONS, dtype=object)[general_reason],
+    )
+
+
+def _init_flags(rows: dict) -> None:
+    n = len(rows["agency"])
+    rows["digitized"] = np.zeros(n, dtype=np.int64)
+    rows["e_result"] = np.zeros(n, dtype=bool)
+    rows["paid_online"] = np.zeros(n, dtype=bool)
+    rows["apology_issued"] = np.full(n, np.datetime64("NaT", "s"), dtype="datetime64[s]")
+    rows["apology_new_due"] = np.full(n, np.datetime64("NaT", "s"), dtype="datetime64[s]")
+    rows["apology_reason"] = np.full(n, None, dtype=object)
+
+
+def _digitize(rng: np.random.Generator, rows: dict, full: np.ndarray) -> None:
+    """Components digitized: all of them for `full` rows, fewer for the others."""
+    total = rows["components"]
+    partial = (rng.random(len(total)) * total).astype(np.int64)  # 0 .. total-1
+    rows["digitized"] = np.where(full, total, partial)
+
+
+def _random_flags(
+    rng: np.random.Generator,
+    cat: _Catalogue,
+    rows: dict,
+    era: Era,
+    *,
+    overdue_latest: np.datetime64 | None,
+) -> None:
+    """Flags drawn at the era's rates (outside the exact first-half-2023 set)."""
+    n = len(rows["agency"])
+    online = rows["channel"] == "truc_tuyen"
+    full_p = np.clip(era.digitized * np.where(online, 1.35, 0.9), 0, 1)
+    _digitize(rng, rows, rng.random(n) < full_p)
+    rows["e_result"] = (rng.random(n) < era.e_result * np.where(online, 1.5, 0.85)) & (
+        cat.proc_paper[rows["procedure"]]
+    )
+    level = cat.agency_level[rows["agency"]]
+    pay_p = np.select(
+        [level == "so", level == "huyen"],
+        [era.pay_online["so"], era.pay_online["huyen"]],
+        era.pay_online["xa"],
+    )
+    rows["paid_online"] = (rows["fee"] > 0) & (rng.random(n) < pay_p * np.where(online, 2.5, 0.8))
+
+    eligible = np.ones(n, dtype=bool)
+    if overdue_latest is not None:
+        eligible = rows["due"] < overdue_latest - DAY
+    candidates = np.flatnonzero(eligible)
+    k = round(era.overdue * n)
+    weights = _weights_for_lateness(cat, rows)[candidates]
+    late = candidates[_choose_exact(rng, weights, min(k, len(candidates)))]
+    _make_overdue(rng, rows, late, latest=overdue_latest)
+    sorry = late[rng.random(len(late)) < era.apology]
+    _apologize(rng, cat, rows, sorry, latest=overdue_latest)
+
+
+def _exact_flags(
+    rng: np.random.Generator, cat: _Catalogue, rows: dict, segment: np.ndarray
+) -> None:
+    """The first-half-2023 set C ∪ RA: every directive figure hit exactly."""
+    n = len(rows["agency"])
+    if n != HANDLED:
+        raise AssertionError(f"the exact set has {n} dossiers, not {HANDLED}")
+    in_ra = segment == SEGMENT_RA
+    in_c = segment == SEGMENT_C
+    land = cat.proc_land[rows["procedure"]]
+    online = rows["channel"] == "truc_tuyen"
+    level = cat.agency_level[rows["agency"]]
+    day_of_year = (rows["received"].astype("datetime64[D]") - np.datetime64("2022-12-15")).astype(
+        np.int64
+    )
+
+    # Overdue: exactly 637, of which 293 in Đất đai. A C dossier may be late only if due before
+    # 14/6 (so it is overdue on both bases even if it finishes after 14/6); an RA dossier only
+    # if there is room to finish late by 30/12.
+    eligible = (in_c & (rows["due"] < _ts("2023-06-14T17:00:01"))) | (
+        in_ra & (rows["due"] < _ts("2022-12-29T17:00:01"))
+    )
+    weights = _weights_for_lateness(cat, rows)
+    late_parts = []
+    for domain_mask, k in ((land, OVERDUE_LAND), (~land, OVERDUE - OVERDUE_LAND)):
+        candidates = np.flatnonzero(eligible & domain_mask)
+        late_parts.append(candidates[_choose_exact(rng, weights[candidates], k)])
+    late = np.sort(np.concatenate(late_parts))
+    late_ra = late[in_ra[late]]
+    late_c = late[in_c[late]]
+    _make_overdue(rng, rows, late_ra, latest=RA_CUTOFF)
+    _make_overdue(rng, rows, late_c, latest=None, long_share=0.12)
+
+    # Apologies: exactly 297 of the 637 issued by the period's end (by 14/6 for C, within
+    # December for RA, whose clones then fall within June). Some others get a slip only after
+    # 30/6, which counts on neither basis.
+    sorry = np.sort(late[_choose_exact(rng, np.ones(len(late)), APOLOGIZED)])
+    _apologize(rng, cat, rows, sorry[in_ra[sorry]], latest=RA_CUTOFF)
+    _apologize(rng, cat, rows, sorry[in_c[sorry]], latest=_ts("2023-06-14T16:30:00"))
+    unsorry = np.setdiff1d(late_c, sorry)
+    late_july = unsorry[rows["finished"][unsorry] > _ts("2023-07-06T00:00:00")]
+    if len(late_july):
+        after = late_july[rng.random(len(late_july)) < 0.6]
+        # Issued in July, after both periods' ends, before the dossier finished.
+        first = np.datetime64("2023-07-03")
+        window = (rows["finished"][after].astype("datetime64[D]") - first).astype(np.int64)
+        issued_day = np.busday_offset(
+            first + (rng.uniform(0.0, 0.7, len(after)) * window).astype(np.int64),
+            0,
+            roll="backward",
+            busdaycal=CALENDAR,
+        )
+        issued = np.minimum(_at_work(issued_day, rng), rows["finished"][after] - HOUR)
+        _apologize(rng, cat, rows, after, issued=issued)
+
+    # Components digitized: exactly K of the 152,243 fully digitized, K/152,243 cut = 67,50%,
+    # more often online and rising through the half-year.
+    k = count_for_cut_rate(HANDLED, DIGITIZATION_CUT) + 3
+    weights = np.where(online, 3.0, 1.0) * (0.8 + 0.4 * day_of_year / 182)
+    full = np.zeros(n, dtype=bool)
+    full[_choose_exact(rng, weights, k)] = True
+    _digitize(rng, rows, full)
+
+    era = ERAS["h1"]
+    rows["e_result"] = (rng.random(n) < era.e_result * np.where(online, 1.5, 0.85)) & (
+        cat.proc_paper[rows["procedure"]]
+    )
+
+    # Online payment: exact counts among the fee-paying own dossiers of departments and of
+    # district People's Committees; communes at a plain rate.
+    paid = np.zeros(n, dtype=bool)
+    pays = rows["fee"] > 0
+    for lvl, cut in (("so", PAYMENT_SO_CUT), ("huyen", PAYMENT_HUYEN_CUT)):
+        candidates = np.flatnonzero(pays & (level == lvl))
+        k = count_for_cut_rate(len(candidates), cut)
+        w = np.where(online[candidates], 6.0, 1.0)
+        paid[candidates[_choose_exact(rng, w, k)]] = True
+    xa = pays & (level == "xa")
+    paid |= xa & (rng.random(n) < era.pay_online["xa"] * np.where(online, 2.5, 0.8))
+    rows["paid_online"] = paid
+
+
+def _take(rows: dict, index: np.ndarray) -> dict:
+    return {key: value[index] for key, value in rows.items()}
+
+
+def _concat(parts: list[dict]) -> dict:
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+
+def _days_for(
+    rng: np.random.Generator, days: np.ndarray, weights: np.ndarray, n: int
+) -> np.ndarray:
+    counts = rng.multinomial(n, weights / weights.sum())
+    return np.repeat(days, counts)
+
+
+def generate_demo(*, seed: int = SEED) -> DemoData:
+    """Every dossier of the demo, the same on every run for a given seed."""
+    rng = np.random.default_rng(seed)
+    cat = _Catalogue()
+
+    # 2022 up to 14/12: all finished by 14/12 (year-end push).
+    pre_days = _working_days("2022-01-04", "2022-12-14")
+    pre_w = _month_factor(pre_days, ERAS["2022"])
+    pre_n = int(PRE_PER_DAY * pre_w.sum())
+    pre = _draw(rng, cat, _days_for(rng, pre_days, pre_w, pre_n), ERAS["2022"])
+    _clamp_finish(rng, pre, PRE_CUTOFF)
+    _init_flags(pre)
+    _random_flags(rng, cat, pre, ERAS["2022"], overdue_latest=PRE_CUTOFF)
+
+    # The exact set: RA (15-30/12/2022) and C (1/1-14/6/2023), 152,243 dossiers.
+    ra_days = _working_days("2022-12-15", "2022-12-30")
+    c_days = _working_days("2023-01-01", "2023-06-14")
+    days = np.concatenate([ra_days, c_days])
+    weights = np.concatenate(
+        [np.full(len(ra_days), RA_DAY_WEIGHT), _month_factor(c_days, ERAS["h1"])]
+    )
+    exact = _draw(rng, cat, _days_for(rng, days, weights, HANDLED), ERAS["h1"])
+    segment = np.where(
+        exact["received"] < _ts("2023-01-01T00:00:00"), SEGMENT_RA, SEGMENT_C
+    ).astype(np.int8)
+    ra = segment == SEGMENT_RA
+    ra_rows = _take(exact, np.flatnonzero(ra))
+    _clamp_finish(rng, ra_rows, RA_CUTOFF)
+    exact["finished"][ra] = ra_rows["finished"]
+    _init_flags(exact)
+    _exact_flags(rng, cat, exact, segment)
+
+    # RB: RA shifted by 26 weeks into 15-30/6/2023, flags and durations included.
+    rb = _take(exact, np.flatnonzero(ra))
+    shift = CLONE_SHIFT.astype("timedelta64[s]")
+    for key in ("received", "due", "finished", "apology_issued", "apology_new_due"):
+        rb[key] = rb[key] + shift  # NaT stays NaT
+
+    # Second half of 2023.
+    h2_days = _working_days("2023-07-01", "2023-12-29")
+    h2_w = _month_factor(h2_days, ERAS["h2"])
+    h2_n = int(H2_PER_DAY * h2_w.sum())
+    h2 = _draw(rng, cat, _days_for(rng, h2_days, h2_w, h2_n), ERAS["h2"])
+    _init_flags(h2)
+    _random_flags(rng, cat, h2, ERAS["h2"], overdue_latest=None)
+
+    rows = _concat([pre, exact, rb, h2])
+    segments = np.concatenate(
+        [
+            np.full(len(pre["agency"]), SEGMENT_PRE, dtype=np.int8),
+            segment,
+            np.full(len(rb["agency"]), SEGMENT_RB, dtype=np.int8),
+            np.full(len(h2["agency"]), SEGMENT_H2, dtype=np.int8),
+        ]
+    )
+    frame = pl.DataFrame(
+        {
+            "segment": segments,
+            "agency": cat.agency_codes[rows["agency"]],
+            "procedure": cat.proc_codes[rows["procedure"]],
+            "channel": rows["channel"],
+            "received_at": rows["received"].astype("datetime64[us]"),
+            "due_at": rows["due"].astype("datetime64[us]"),
+            "finished_at": rows["finished"].astype("datetime64[us]"),
+            "components_total": rows["components"],
+            "components_digitized": rows["digitized"],
+            "e_result": rows["e_result"],
+            "fee": rows["fee"],
+            "paid_online": rows["paid_online"],
+            "apology_issued_at": rows["apology_issued"].astype("datetime64[us]"),
+            "apology_new_due_at": rows["apology_new_due"].astype("datetime64[us]"),
+            "apology_reason": pl.Series(rows["apology_reason"].tolist(), dtype=pl.String),
+        }
+    )
+    prefixes = pl.DataFrame(
+        {"agency": [a.code for a in cat.agencies], "prefix": [a.prefix for a in cat.agencies]}
+    )
+    # Codes: agency prefix, yymmdd received, and the sequence of that agency's day.
+    frame = (
+        frame.with_row_index("_order")
+        .join(prefixes, on="agency", how="left")
+        .sort(["agency", "received_at", "_order"])
+        .with_columns(
+            pl.concat_str(
+                pl.col("prefix"),
+                pl.lit("-"),
+                pl.col("received_at").dt.strftime("%y%m%d"),
+                pl.lit("-"),
+                (pl.int_range(pl.len()).over("agency", pl.col("received_at").dt.date()) + 1)
+                .cast(pl.String)
+                .str.zfill(4),
+            ).alias("code")
+        )
+        .sort("_order")
+        .drop("_order", "prefix")
+        .select("code", pl.exclude("code"))
+    )
+    return DemoData(agencies=cat.agencies, procedures=cat.procedures, dossiers=frame)

@@ -1,0 +1,227 @@
+"""Loading the Quảng Trị demo: write the generated data as the one-stop system's CSV files, import
+them through the real import path (so the demo leaves import batches like any other file), and
+create the demo users.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+
+from agencies.models import Agency, Domain, Membership, Procedure
+from dossiers.demo.generator import DemoData, generate_demo
+from dossiers.demo.reference import DEMO_PASSWORD, DEMO_USERS, PROVINCE_CODE, demo_procedures
+from dossiers.models import (
+    Apology,
+    Dossier,
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
+    TouchedCell,
+)
+from dossiers.services import import_file
+
+AGENCIES_FILE = "quang-tri-demo-don-vi.csv"
+PROCEDURES_FILE = "quang-tri-demo-thu-tuc.csv"
+DOSSIERS_FILE = "quang-tri-demo-ho-so.csv"
+DEMO_FILES = (AGENCIES_FILE, PROCEDURES_FILE, DOSSIERS_FILE)
+
+DATE_TIME = "%d/%m/%Y %H:%M:%S"
+
+
+class DemoLoadError(Exception):
+    """An import of the demo did not apply cleanly (the message says which and why)."""
+
+
+@dataclass
+class DemoLoadResult:
+    loaded: bool  # False when the demo was already there and nothing was done
+    agencies: int = 0
+    procedures: int = 0
+    dossiers: int = 0
+    apologies: int = 0
+    batches: list[ImportBatch] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def demo_is_loaded() -> bool:
+    """The demo's dossier file was applied and the demo users exist."""
+    applied = ImportBatch.objects.filter(
+        kind=ImportKind.DOSSIERS,
+        original_name=DOSSIERS_FILE,
+        status=ImportStatus.APPLIED,
+        dry_run=False,
+    ).exists()
+    users = get_user_model().objects.filter(username__in=[u.username for u in DEMO_USERS])
+    return applied and users.count() == len(DEMO_USERS)
+
+
+def demo_write_files(*, data: DemoData, directory: Path) -> dict[str, Path]:
+    """The demo as the CSV files a one-stop system exports (domain.md section 9)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {name: directory / name for name in DEMO_FILES}
+    pl.DataFrame(
+        {
+            "Mã đơn vị": [a.code for a in data.agencies],
+            "Tên đơn vị": [a.name for a in data.agencies],
+            "Cấp": [a.level for a in data.agencies],
+            "Mã đơn vị cấp trên": [a.parent or "" for a in data.agencies],
+        }
+    ).write_csv(paths[AGENCIES_FILE])
+    pl.DataFrame(
+        {
+            "Mã thủ tục": [p.code for p in data.procedures],
+            "Tên thủ tục": [p.name for p in data.procedures],
+            "Lĩnh vực": [p.domain for p in data.procedures],
+            "Mức độ": [p.online_level for p in data.procedures],
+            "Đủ điều kiện toàn trình": [int(p.full_process_eligible) for p in data.procedures],
+            "Kết quả bản giấy": [int(p.paper_result) for p in data.procedures],
+        }
+    ).write_csv(paths[PROCEDURES_FILE])
+    frame = data.dossiers.sort("received_at", "code")
+    frame.select(
+        pl.col("code").alias("Mã hồ sơ"),
+        pl.col("agency").alias("Mã đơn vị"),
+        pl.col("procedure").alias("Mã thủ tục"),
+        pl.col("channel").alias("Kênh nộp"),
+        pl.col("received_at").dt.strftime(DATE_TIME).alias("Ngày tiếp nhận"),
+        pl.col("due_at").dt.strftime(DATE_TIME).alias("Ngày hẹn trả"),
+        pl.col("finished_at").dt.strftime(DATE_TIME).alias("Ngày kết thúc xử lý"),
+        pl.col("components_total").alias("Số thành phần hồ sơ"),
+        pl.col("components_digitized").alias("Số thành phần đã số hóa"),
+        pl.col("e_result").cast(pl.Int8).alias("Kết quả điện tử"),
+        pl.col("fee").alias("Phí, lệ phí (đồng)"),
+        pl.col("paid_online").cast(pl.Int8).alias("Thanh toán trực tuyến"),
+        pl.col("apology_issued_at").dt.strftime(DATE_TIME).alias("Ngày xin lỗi"),
+        pl.col("apology_new_due_at").dt.strftime(DATE_TIME).alias("Ngày hẹn lại"),
+        pl.col("apology_reason").alias("Lý do quá hạn"),
+    ).write_csv(paths[DOSSIERS_FILE])
+    return paths
+
+
+def demo_users_create() -> None:
+    """The demo logins, all with the password `demo` (reset on every call)."""
+    User = get_user_model()
+    agencies = {a.code: a for a in Agency.objects.filter(code__in=_user_agency_codes())}
+    # One hash for all: the password is published anyway, and each hash costs a second.
+    password = make_password(DEMO_PASSWORD)
+    for spec in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=spec.username)
+        user.first_name = spec.first_name
+        user.last_name = spec.last_name
+        user.email = f"{spec.username}@quangtri.gov.vn"
+        user.is_staff = spec.superuser
+        user.is_superuser = spec.superuser
+        user.is_active = True
+        user.password = password
+        user.save()
+        if spec.role is None:
+            Membership.objects.filter(user=user).delete()
+            continue
+        Membership.objects.update_or_create(
+            user=user,
+            defaults={
+                "role": spec.role,
+                "agency": agencies.get(spec.agency) if spec.agency else None,
+                "title": spec.title,
+            },
+        )
+
+
+def _user_agency_codes() -> list[str]:
+    return [u.agency for u in DEMO_USERS if u.agency]
+
+
+def demo_wipe(*, catalogue: bool = False) -> None:
+    """Remove the demo's dossiers, import batches and users; with `catalogue`, also its agencies,
+    domains and procedures (they are otherwise kept and re-imported, which updates them)."""
+    tree = Agency.objects.filter(path__startswith=f"/{PROVINCE_CODE}/")
+    agency_ids = list(tree.values_list("pk", flat=True))
+    with transaction.atomic():
+        # Set-based deletes: the ORM's collector would load every dossier to cascade to its
+        # apology (over a minute for the demo's 400,000 rows).
+        if agency_ids:
+            dossiers = connection.ops.quote_name(Dossier._meta.db_table)
+            apologies = connection.ops.quote_name(Apology._meta.db_table)
+            in_tree = "agency_id IN (" + ", ".join(["%s"] * len(agency_ids)) + ")"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {apologies} WHERE dossier_id IN "
+                    f"(SELECT id FROM {dossiers} WHERE {in_tree})",
+                    agency_ids,
+                )
+                cursor.execute(f"DELETE FROM {dossiers} WHERE {in_tree}", agency_ids)
+        TouchedCell.objects.filter(agency_id__in=agency_ids).delete()
+        ImportBatch.objects.filter(original_name__in=DEMO_FILES).delete()
+        get_user_model().objects.filter(username__in=[u.username for u in DEMO_USERS]).delete()
+        if catalogue:
+            procedures = Procedure.objects.filter(code__in=[p.code for p in demo_procedures()])
+            domain_ids = set(procedures.values_list("domain_id", flat=True))
+            procedures.delete()
+            Domain.objects.filter(pk__in=domain_ids, procedures__isnull=True).delete()
+            # Children before parents: the tree's keys protect parents.
+            for agency in sorted(tree, key=lambda a: a.path.count("/"), reverse=True):
+                agency.delete()
+
+
+def demo_load(
+    *,
+    force: bool = False,
+    directory: Path | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> DemoLoadResult:
+    """Load the demo unless it is already there (or reload it with `force`)."""
+    if demo_is_loaded() and not force:
+        return DemoLoadResult(loaded=False)
+    result = DemoLoadResult(loaded=True)
+    clock = time.perf_counter()
+    if force:
+        demo_wipe()
+        result.seconds["wipe"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    data = generate_demo()
+    result.seconds["generate"] = time.perf_counter() - clock
+    with tempfile.TemporaryDirectory(prefix="kpi-demo-") as temp:
+        clock = time.perf_counter()
+        paths = demo_write_files(data=data, directory=directory or Path(temp))
+        result.seconds["write"] = time.perf_counter() - clock
+        for kind, name in (
+            (ImportKind.AGENCIES, AGENCIES_FILE),
+            (ImportKind.PROCEDURES, PROCEDURES_FILE),
+            (ImportKind.DOSSIERS, DOSSIERS_FILE),
+        ):
+            clock = time.perf_counter()
+            log(f"Nhập {name}…")
+            batch = import_file(kind=kind, path=paths[name], source="demo", original_name=name)
+            result.seconds[f"import {kind}"] = time.perf_counter() - clock
+            if batch.status != ImportStatus.APPLIED or batch.rejected:
+                first = batch.row_errors.filter(is_warning=False).first()
+                detail = (
+                    f" (dòng {first.row_number}, {first.column}: {first.message})" if first else ""
+                )
+                raise DemoLoadError(
+                    f"Nhập {name} không thành công: trạng thái {batch.status}, "
+                    f"{batch.rejected} dòng lỗi. {batch.refusal}{detail}"
+                )
+            result.batches.append(batch)
+    # Display details the import formats do not carry.
+    clock = time.perf_counter()
+    for order, agency in enumerate(data.agencies):
+        Agency.objects.filter(code=agency.code).update(
+            short_name=agency.short_name, sort_order=order
+        )
+    demo_users_create()
+    result.seconds["users"] = time.perf_counter() - clock
+    result.agencies = len(data.agencies)
+    result.procedures = len(data.procedures)
+    result.dossiers = data.dossiers.height
+    result.apologies = data.dossiers.get_column("apology_issued_at").is_not_null().sum()
+    return result

@@ -1,0 +1,297 @@
+"""The Quảng Trị demo reproduces the directive's table (domain.md section 1) on both bases.
+
+The demo is loaded once for the module (through `load_demo`, so through the real importer) and
+every figure is counted here in the database, independently of the generator, with the
+definitions of domain.md section 5. The expected numbers are the directive's.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import F, Q, QuerySet
+from django.test import override_settings
+
+from agencies.models import Agency, Domain, Membership, Procedure
+from dossiers.demo.generator import generate_demo
+from dossiers.demo.loader import demo_wipe
+from dossiers.models import Dossier, ImportBatch, ImportStatus
+from dossiers.signals import dossiers_changed
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+CALENDAR_H1 = (date(2023, 1, 1), date(2023, 6, 30))
+REPORTING_H1 = (date(2022, 12, 15), date(2023, 6, 14))
+BASES = pytest.mark.parametrize(
+    "period", [CALENDAR_H1, REPORTING_H1], ids=["calendar", "reporting"]
+)
+
+
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Load the demo once for the whole module (it takes tens of seconds), and remove it after,
+    so that other modules see an empty database.
+
+    The KPI engine's receiver is muted while loading: these tests count dossiers, not facts,
+    and facts computed here would outlive the module.
+    """
+    media = tmp_path_factory.mktemp("media")
+    receivers = dossiers_changed.receivers
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        dossiers_changed.receivers = []
+        try:
+            out = StringIO()
+            call_command("load_demo", stdout=out)
+        finally:
+            dossiers_changed.receivers = receivers
+        try:
+            yield out.getvalue()
+        finally:
+            demo_wipe(catalogue=True)
+
+
+@pytest.fixture
+def demo(demo_output, db):
+    return demo_output
+
+
+def _bounds(period: tuple[date, date]) -> tuple[datetime, datetime]:
+    start, end = period
+    return (
+        datetime.combine(start, time.min, tzinfo=LOCAL),
+        datetime.combine(end, time(23, 59, 59), tzinfo=LOCAL),
+    )
+
+
+def _handled(period) -> QuerySet[Dossier]:
+    """Received by E and not finished before S."""
+    start, end = _bounds(period)
+    return Dossier.objects.filter(received_at__lte=end).filter(
+        Q(finished_at__isnull=True) | Q(finished_at__gte=start)
+    )
+
+
+def _overdue(period) -> QuerySet[Dossier]:
+    """Judged at finished_at when finished by E, else at E; overdue when that is after due."""
+    _, end = _bounds(period)
+    finished_late = Q(finished_at__lte=end, finished_at__gt=F("due_at"))
+    open_past_due = (Q(finished_at__isnull=True) | Q(finished_at__gt=end)) & Q(due_at__lt=end)
+    return _handled(period).filter(finished_late | open_past_due)
+
+
+def _on_time(period) -> QuerySet[Dossier]:
+    _, end = _bounds(period)
+    finished_in_time = Q(finished_at__lte=end) & Q(finished_at__lte=F("due_at"))
+    open_in_time = (Q(finished_at__isnull=True) | Q(finished_at__gt=end)) & Q(due_at__gte=end)
+    return _handled(period).filter(finished_in_time | open_in_time)
+
+
+def _received(period) -> QuerySet[Dossier]:
+    start, end = _bounds(period)
+    return Dossier.objects.filter(received_at__gte=start, received_at__lte=end)
+
+
+def _cut(numerator: int, denominator: int) -> str:
+    """Cut (round down) to two decimals of a percent, printed the province's way."""
+    hundredths = numerator * 10_000 // denominator
+    return f"{hundredths // 100},{hundredths % 100:02d}%"
+
+
+class TestTheDirectiveTableForTheFirstHalfOf2023:
+    @BASES
+    def test_it_counts_152243_dossiers_handled(self, demo, period):
+        assert _handled(period).count() == 152_243
+
+    @BASES
+    def test_151606_were_resolved_on_time_which_prints_99_58(self, demo, period):
+        on_time = _on_time(period).count()
+        assert on_time == 151_606
+        assert _cut(on_time, 152_243) == "99,58%"
+
+    @BASES
+    def test_637_were_overdue(self, demo, period):
+        assert _overdue(period).count() == 637
+
+    @BASES
+    def test_293_of_the_overdue_are_land_dossiers_which_prints_45_99(self, demo, period):
+        land = _overdue(period).filter(procedure__domain__name="Đất đai").count()
+        assert land == 293
+        assert _cut(land, 637) == "45,99%"
+
+    @BASES
+    def test_297_overdue_dossiers_had_an_apology_by_the_end_which_prints_46_62(self, demo, period):
+        _, end = _bounds(period)
+        apologized = _overdue(period).filter(apology__issued_at__lte=end).count()
+        assert apologized == 297
+        assert _cut(apologized, 637) == "46,62%"
+
+    @BASES
+    def test_components_digitized_prints_67_50(self, demo, period):
+        received = _received(period)
+        digitized = received.filter(components_digitized=F("components_total")).count()
+        assert received.count() == 152_243
+        assert _cut(digitized, received.count()) == "67,50%"
+
+    @BASES
+    def test_online_payment_of_provincial_agencies_prints_3_71(self, demo, period):
+        paying = _received(period).filter(fee__gt=0, agency__level="so")
+        assert _cut(paying.filter(paid_online=True).count(), paying.count()) == "3,71%"
+
+    @BASES
+    def test_online_payment_of_district_committees_without_communes_prints_8_47(self, demo, period):
+        paying = _received(period).filter(fee__gt=0, agency__level="huyen")
+        assert _cut(paying.filter(paid_online=True).count(), paying.count()) == "8,47%"
+
+    def test_some_overdue_dossiers_were_still_open_when_both_periods_ended(self, demo):
+        still_open = _overdue(CALENDAR_H1).filter(
+            received_at__lt=datetime(2023, 6, 14, tzinfo=LOCAL),
+            finished_at__gt=datetime(2023, 7, 1, tzinfo=LOCAL),
+        )
+        assert still_open.count() > 10
+        assert set(still_open.values_list("pk", flat=True)) <= set(
+            _overdue(REPORTING_H1).values_list("pk", flat=True)
+        )
+
+
+class TestTheDemoAroundTheFirstHalf:
+    def test_2022_and_the_second_half_of_2023_have_dossiers_for_the_trends(self, demo):
+        in_2022 = Dossier.objects.filter(received_at__year=2022).count()
+        late_2023 = Dossier.objects.filter(received_at__gte=datetime(2023, 7, 1, tzinfo=LOCAL))
+        assert in_2022 > 50_000
+        assert late_2023.count() > 50_000
+        assert Dossier.objects.count() < 500_000
+
+    def test_digitization_rises_from_2022_to_the_second_half_of_2023(self, demo):
+        def share(queryset: QuerySet[Dossier]) -> float:
+            full = queryset.filter(components_digitized=F("components_total")).count()
+            return full / queryset.count()
+
+        in_2022 = Dossier.objects.filter(received_at__lt=datetime(2022, 12, 1, tzinfo=LOCAL))
+        late_2023 = Dossier.objects.filter(received_at__gte=datetime(2023, 7, 1, tzinfo=LOCAL))
+        assert share(in_2022) < 0.6745 < share(late_2023)
+
+    def test_land_dominates_the_volume_of_districts_and_of_the_environment_department(self, demo):
+        for agency in ("HL", "STNMT"):
+            domains = (
+                Dossier.objects.filter(agency__code=agency)
+                .values_list("procedure__domain__name", flat=True)
+                .order_by()
+            )
+            land = domains.filter(procedure__domain__name="Đất đai").count()
+            assert land > domains.count() / 2
+
+    def test_every_dossier_keeps_the_database_rules_and_an_apology_only_when_late(self, demo):
+        assert not Dossier.objects.filter(received_at__date=date(2022, 12, 31)).exists()
+        apologized = Dossier.objects.filter(apology__isnull=False)
+        assert apologized.count() > 637
+        assert not apologized.filter(finished_at__lte=F("due_at")).exists()
+        assert not apologized.filter(apology__new_due_at__lte=F("due_at")).exists()
+
+
+class TestTheOrganisationAndCatalogue:
+    def test_the_province_is_the_root(self, demo):
+        province = Agency.objects.get(code="QT")
+        assert province.level == "tinh"
+        assert province.parent is None
+
+    def test_there_are_at_least_18_provincial_agencies_among_them_the_named_ones(self, demo):
+        departments = Agency.objects.filter(level="so", parent__code="QT")
+        assert departments.count() >= 18
+        names = set(departments.values_list("name", flat=True))
+        assert {
+            "Văn phòng UBND tỉnh",
+            "Sở Tài nguyên và Môi trường",
+            "Sở Tư pháp",
+            "Sở Nội vụ",
+        } <= names
+        assert Agency.objects.get(code="STNMT").name == "Sở Tài nguyên và Môi trường"
+
+    def test_there_are_the_10_districts_with_communes_except_con_co(self, demo):
+        districts = Agency.objects.filter(level="huyen", parent__code="QT")
+        assert districts.count() == 10
+        assert Agency.objects.get(code="HL").name == "UBND huyện Hải Lăng"
+        assert Agency.objects.get(code="DH").name == "UBND thành phố Đông Hà"
+        for district in districts:
+            communes = Agency.objects.filter(parent=district, level="xa").count()
+            if district.code == "CC":
+                assert communes == 0
+            else:
+                assert 3 <= communes <= 6, district.code
+        assert Dossier.objects.filter(agency__code="CC").count() < 1_000
+
+    def test_there_are_at_least_15_domains_and_80_procedures_of_the_national_shape(self, demo):
+        assert Domain.objects.count() >= 15
+        assert Domain.objects.filter(name="Đất đai").exists()
+        assert Procedure.objects.count() >= 80
+        assert all(
+            re.fullmatch(r"\d\.\d{6}", c) for c in Procedure.objects.values_list("code", flat=True)
+        )
+        birth = Procedure.objects.get(code="1.001193")
+        assert (birth.name, birth.domain.name) == ("Đăng ký khai sinh", "Hộ tịch")
+
+    def test_dossier_codes_carry_the_agency_prefix_the_day_and_a_sequence(self, demo):
+        code = Dossier.objects.filter(agency__code="HL").order_by("received_at").first().code
+        assert re.fullmatch(r"H45\.37-2201\d\d-\d{4}", code)
+
+
+class TestTheDemoLogins:
+    @pytest.mark.parametrize(
+        ("username", "role", "agency", "title"),
+        [
+            ("vanphong", "province_office", "QT", None),
+            ("noivu", "home_affairs", "SNV", None),
+            ("so-tnmt", "agency_head", "STNMT", "Giám đốc"),
+            ("hailang", "agency_head", "HL", "Chủ tịch"),
+        ],
+    )
+    def test_each_role_holder_signs_in_with_demo(self, demo, username, role, agency, title):
+        user = get_user_model().objects.get(username=username)
+        assert user.check_password("demo")
+        assert user.get_full_name()
+        membership = Membership.objects.get(user=user)
+        assert membership.role == role
+        assert membership.agency.code == agency
+        if title:
+            assert membership.title == title
+
+    def test_the_guest_has_no_role(self, demo):
+        guest = get_user_model().objects.get(username="khach")
+        assert guest.check_password("demo")
+        assert not Membership.objects.filter(user=guest).exists()
+
+    def test_the_administrator_is_a_superuser(self, demo):
+        admin = get_user_model().objects.get(username="admin")
+        assert admin.check_password("demo")
+        assert admin.is_staff and admin.is_superuser
+        assert admin.membership.role == "administrator"
+
+
+class TestLoadingTheDemo:
+    def test_it_went_through_the_importer_and_left_three_applied_batches(self, demo):
+        batches = ImportBatch.objects.filter(source="demo").order_by("id")
+        assert [b.kind for b in batches] == ["agencies", "procedures", "dossiers"]
+        assert all(b.status == ImportStatus.APPLIED and b.rejected == 0 for b in batches)
+        assert batches.last().created == Dossier.objects.count()
+
+    def test_it_prints_a_summary_and_the_logins(self, demo):
+        assert "Đã nạp dữ liệu mẫu Quảng Trị" in demo
+        for username in ("vanphong", "noivu", "so-tnmt", "hailang", "khach", "admin"):
+            assert username in demo
+
+    def test_running_it_again_does_nothing_and_says_so(self, demo):
+        dossiers, batches = Dossier.objects.count(), ImportBatch.objects.count()
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        assert "đã có" in out.getvalue()
+        assert (Dossier.objects.count(), ImportBatch.objects.count()) == (dossiers, batches)
+
+    def test_the_generator_gives_the_same_dossiers_on_every_run(self, demo):
+        first, second = generate_demo(), generate_demo()
+        assert first.dossiers.equals(second.dossiers)
+        assert first.dossiers.height == Dossier.objects.count()

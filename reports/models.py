@@ -1,1 +1,314 @@
-"""Indicators, targets and KPI facts (built by the KPI engine)."""
+"""Indicators, targets and KPI facts (built by the KPI engine, see reports/services.py).
+
+The engine keeps three tables of its own:
+
+* `KpiCell`: the dossiers squeezed into small groups that share everything a period needs to
+  know (agency, domain, half-month buckets of receipt, finish, "overdue from" and apology, the
+  way a finish was judged) with additive counters. One GROUP BY pass over the dossiers fills it.
+* `KpiFact`: per scope (an agency node with its subtree, or a level group), domain (or all
+  domains), basis and standard period, the counters every indicator and the standard report need.
+* `KpiPeriod`: which periods are computed and when (the "data as of" of each period).
+
+Pages, exports and the API read `KpiFact` and `KpiPeriod` only.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, AgencyLevel, Domain
+from kpi_portal.periods import Basis, PeriodKind
+
+
+class Indicator(models.Model):
+    """One of the six indicators of domain.md section 5: a numerator over a denominator.
+
+    The definitions (which dossiers count) are the engine's SQL; this row holds the names, the
+    wording shown to people and the order of display. Seeded by a data migration.
+    """
+
+    code = models.SlugField(_("mã chỉ tiêu"), max_length=32, unique=True)
+    name = models.CharField(_("tên chỉ tiêu"), max_length=255)
+    numerator_label = models.CharField(_("tử số"), max_length=255)
+    denominator_label = models.CharField(_("mẫu số"), max_length=255)
+    definition = models.TextField(_("định nghĩa"), blank=True)
+    higher_is_better = models.BooleanField(_("càng cao càng tốt"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("chỉ tiêu")
+        verbose_name_plural = _("chỉ tiêu")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TargetLevel(models.TextChoices):
+    """Which agencies a target applies to. ALL is the fallback for every level."""
+
+    ALL = "", _("Mọi cấp")
+    PROVINCE = AgencyLevel.PROVINCE.value, AgencyLevel.PROVINCE.label
+    DEPARTMENT = AgencyLevel.DEPARTMENT.value, AgencyLevel.DEPARTMENT.label
+    DISTRICT = AgencyLevel.DISTRICT.value, AgencyLevel.DISTRICT.label
+    COMMUNE = AgencyLevel.COMMUNE.value, AgencyLevel.COMMUNE.label
+
+
+class Target(models.Model):
+    """The target of an indicator, as a fraction of 1 (0.3 = 30%).
+
+    A target may be set for one year or for every year (year empty), and for one level or every
+    level. The most specific one wins: (year, level), (year, every level), (every year, level),
+    (every year, every level). Changes go through `reports.services.target_set`, which keeps the
+    history in `TargetChange`.
+    """
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("chỉ tiêu"), on_delete=models.CASCADE, related_name="targets"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("năm"), null=True, blank=True, help_text=_("Để trống: áp dụng cho mọi năm")
+    )
+    level = models.CharField(
+        _("cấp"), max_length=8, choices=TargetLevel.choices, blank=True, default=TargetLevel.ALL
+    )
+    value = models.DecimalField(
+        _("mục tiêu"), max_digits=6, decimal_places=4, help_text=_("Tỷ lệ, ví dụ 0,3 là 30%")
+    )
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("mục tiêu")
+        verbose_name_plural = _("mục tiêu")
+        ordering = ["indicator__sort_order", "year", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "level"],
+                condition=Q(year__isnull=True),
+                name="target_unique_every_year",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year", "level"],
+                condition=Q(year__isnull=False),
+                name="target_unique_per_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0) & Q(value__lte=1), name="target_value_is_a_rate"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        year = self.year or _("mọi năm")
+        return f"{self.indicator.code} {year} {self.get_level_display()}: {self.value}"
+
+    def specificity(self) -> int:
+        return (2 if self.year is not None else 0) + (1 if self.level else 0)
+
+
+class TargetChange(models.Model):
+    """One change of a target: who, when, old and new value (None: created / deleted)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("năm"), null=True, blank=True)
+    level = models.CharField(_("cấp"), max_length=8, choices=TargetLevel.choices, blank=True)
+    old_value = models.DecimalField(
+        _("giá trị cũ"), max_digits=6, decimal_places=4, null=True, blank=True
+    )
+    new_value = models.DecimalField(
+        _("giá trị mới"), max_digits=6, decimal_places=4, null=True, blank=True
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thay đổi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("lịch sử thay đổi mục tiêu")
+        verbose_name_plural = _("lịch sử thay đổi mục tiêu")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.year} {self.level}: {self.old_value} → {self.new_value}"
+
+
+class KpiCell(models.Model):
+    """A group of dossiers that every standard period treats alike.
+
+    Buckets are half-month numbers (kpi_portal.periods.half_month_bucket) of local dates:
+
+    * received_bucket: of received_at.
+    * finished_bucket: of finished_at; NULL while unfinished.
+    * finish_class: for finished dossiers, 0 finished on a day before the due day, 1 on the due
+      day and not after due_at, 2 after due_at (late); NULL while unfinished.
+    * overdue_from_bucket: of the first day D such that the end of D (23:59:59) is after due_at.
+      A dossier still open at a period's end E is overdue in it iff bucket(E) >= this.
+    * apology_bucket: of the apology's issue date; NULL without an apology.
+
+    Counters: dossiers, and among them submitted online, fully digitized, with a fee, paid
+    online, of a paper-result procedure, of a paper-result procedure with an e-result.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="+")
+    received_bucket = models.IntegerField()
+    finished_bucket = models.IntegerField(null=True)
+    finish_class = models.SmallIntegerField(null=True)
+    overdue_from_bucket = models.IntegerField()
+    apology_bucket = models.IntegerField(null=True)
+    dossiers = models.IntegerField()
+    online = models.IntegerField()
+    digitized = models.IntegerField()
+    with_fee = models.IntegerField()
+    paid_online = models.IntegerField()
+    paper_result = models.IntegerField()
+    paper_e_result = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "received_bucket"], name="kpicell_agency_rb")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.domain_id} r{self.received_bucket}: {self.dossiers}"
+
+
+# The counters a fact row carries. Every indicator and the standard report (Biểu 06) are
+# functions of them; see INDICATOR_COUNTERS and reports.selectors.
+FACT_COUNTERS = (
+    "received",  # received in P
+    "received_online",  # … submitted online
+    "digitized",  # … with every component digitized
+    "with_fee",  # … with a fee > 0
+    "paid_online",  # … with a fee, paid online
+    "handled",  # received by E and not finished before S
+    "carried_over",  # … received before S
+    "finished",  # finished in P
+    "finished_early",  # … on a day before the due day
+    "finished_late",  # … after due_at
+    "finished_paper",  # … of a procedure whose result is a paper document
+    "finished_paper_e",  # … of those, with an electronic result
+    "open_overdue",  # not finished by E, and due_at before the end of E
+    "apologized",  # overdue in P with an apology issued by E
+)
+
+
+class KpiFact(models.Model):
+    """Counters of one scope × domain × basis × standard period.
+
+    `scope` is the code shown in exports: an agency code for an agency node (its whole subtree),
+    or `level:so`, `level:huyen`, `level:xa` for a level group (the agencies of that level, by
+    their own dossiers). `domain` NULL means every domain. A missing row means zero dossiers.
+    """
+
+    scope = models.CharField(max_length=40)
+    agency = models.ForeignKey(Agency, null=True, on_delete=models.CASCADE, related_name="+")
+    domain = models.ForeignKey(Domain, null=True, on_delete=models.CASCADE, related_name="+")
+    basis = models.CharField(max_length=10, choices=[(b.value, b.value) for b in Basis])
+    period = models.CharField(max_length=24)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    received = models.IntegerField(default=0)
+    received_online = models.IntegerField(default=0)
+    digitized = models.IntegerField(default=0)
+    with_fee = models.IntegerField(default=0)
+    paid_online = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+    carried_over = models.IntegerField(default=0)
+    finished = models.IntegerField(default=0)
+    finished_early = models.IntegerField(default=0)
+    finished_late = models.IntegerField(default=0)
+    finished_paper = models.IntegerField(default=0)
+    finished_paper_e = models.IntegerField(default=0)
+    open_overdue = models.IntegerField(default=0)
+    apologized = models.IntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["basis", "period", "scope"],
+                condition=Q(domain__isnull=True),
+                name="kpifact_unique_all_domains",
+            ),
+            models.UniqueConstraint(
+                fields=["basis", "period", "scope", "domain"],
+                condition=Q(domain__isnull=False),
+                name="kpifact_unique_per_domain",
+            ),
+        ]
+        indexes = [models.Index(fields=["basis", "period", "domain"], name="kpifact_period")]
+
+    def __str__(self) -> str:
+        return f"{self.basis} {self.period} {self.scope} {self.domain_id or '*'}"
+
+    @property
+    def overdue(self) -> int:
+        return self.finished_late + self.open_overdue
+
+    @property
+    def on_time(self) -> int:
+        return self.handled - self.overdue
+
+
+class KpiPeriod(models.Model):
+    """A standard period whose facts are computed, and when: the "data as of" of that period."""
+
+    basis = models.CharField(max_length=10, choices=[(b.value, b.value) for b in Basis])
+    period = models.CharField(max_length=24)
+    kind = models.CharField(max_length=12, choices=[(k.value, k.value) for k in PeriodKind])
+    start_date = models.DateField()
+    end_date = models.DateField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["basis", "period"], name="kpiperiod_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.basis} {self.period}"
+
+
+class KpiRunKind(models.TextChoices):
+    FULL_CELLS = "full_cells", _("Tính lại toàn bộ (nhóm hồ sơ)")
+    PERIODS = "periods", _("Tính lại các kỳ")
+    REFRESH = "refresh", _("Cập nhật theo dữ liệu mới nhập")
+
+
+class KpiRun(models.Model):
+    """One run of the engine, for operators: what ran, when, and how much it did."""
+
+    kind = models.CharField(max_length=12, choices=KpiRunKind.choices)
+    detail = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    cells = models.IntegerField(default=0)
+    periods = models.IntegerField(default=0)
+    facts = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("lượt tính chỉ tiêu")
+        verbose_name_plural = _("lượt tính chỉ tiêu")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%d/%m/%Y %H:%M}"
+
+
+DEFAULT_TARGETS: dict[str, Decimal] = {
+    "digitization": Decimal("1"),
+    "e_result": Decimal("1"),
+    "on_time": Decimal("1"),
+    "apology": Decimal("1"),
+    "online_submission": Decimal("0.5"),
+    "online_payment": Decimal("0.3"),
+}

@@ -1,11 +1,45 @@
-"""Read-only queries for the portal's pages."""
+"""Read-only queries for the portal's pages, exports and API.
+
+KPI tables read the facts only (a constant number of queries, whatever the number of agencies).
+A custom date range has no stored facts: its counters are computed on demand from the dossiers
+by `kpi_counters_from_dossiers`, the engine's definitions written directly as datetime
+comparisons (it is also the reference the engine's tests compare with).
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Min
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
 
-from agencies.models import Agency, Domain, Procedure
-from dossiers.models import Dossier, ImportBatch
+from django.db.models import Count, F, Max, Min, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from agencies.models import Agency, AgencyLevel, Domain, Procedure
+from dossiers.models import Channel, Dossier, ImportBatch
+from kpi_portal.periods import Period
+from reports.indicators import INDICATOR_CODES, indicator_fraction
+from reports.models import (
+    DEFAULT_TARGETS,
+    FACT_COUNTERS,
+    Indicator,
+    KpiFact,
+    KpiPeriod,
+    Target,
+)
+
+LEVEL_GROUPS: tuple[tuple[str, str], ...] = (
+    ("level:so", AgencyLevel.DEPARTMENT.value),
+    ("level:huyen", AgencyLevel.DISTRICT.value),
+    ("level:xa", AgencyLevel.COMMUNE.value),
+)
+LEVEL_OF_GROUP = dict(LEVEL_GROUPS)
+
+Counters = dict[str, int]
 
 
 def portal_summary() -> dict:
@@ -22,3 +56,254 @@ def portal_summary() -> dict:
         "last_received": dossier_span["last"],
         "recent_batches": list(ImportBatch.objects.select_related("uploaded_by")[:5]),
     }
+
+
+# --- Counters ---------------------------------------------------------------------------------
+
+
+def zero_counters() -> Counters:
+    return dict.fromkeys(FACT_COUNTERS, 0)
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def kpi_own_counters_from_dossiers(
+    *, start: date, end: date, domain_id: int | None = None
+) -> dict[tuple[int, int], Counters]:
+    """Each agency's own counters per domain for the days [start, end], from the dossiers.
+
+    One grouped query; the definitions of domain.md section 5, as datetime comparisons:
+    "by E" is before midnight after E, the end of P is E 23:59:59.
+    """
+    start_at = _local_midnight(start)
+    after_end = _local_midnight(end + timedelta(days=1))
+    end_of_period = after_end - timedelta(seconds=1)
+
+    received = Q(received_at__gte=start_at)
+    finished = Q(finished_at__lt=after_end)  # the queryset keeps only finished_at >= start_at
+    open_at_end = Q(finished_at__isnull=True) | Q(finished_at__gte=after_end)
+    finished_late = finished & Q(finished_at__gt=F("due_at"))
+    open_overdue = open_at_end & Q(due_at__lt=end_of_period)
+    overdue = finished_late | open_overdue
+    paper = Q(procedure__paper_result=True)
+
+    queryset = Dossier.objects.filter(
+        Q(received_at__lt=after_end) & (Q(finished_at__isnull=True) | Q(finished_at__gte=start_at))
+    )
+    if domain_id is not None:
+        queryset = queryset.filter(procedure__domain_id=domain_id)
+    rows = (
+        queryset.annotate(finished_day=TruncDate("finished_at"), due_day=TruncDate("due_at"))
+        .values("agency_id", "procedure__domain_id")
+        .annotate(
+            received=Count("id", filter=received),
+            received_online=Count("id", filter=received & Q(channel=Channel.ONLINE)),
+            digitized=Count("id", filter=received & Q(components_digitized=F("components_total"))),
+            with_fee=Count("id", filter=received & Q(fee__gt=0)),
+            paid_online=Count("id", filter=received & Q(paid_online=True)),
+            handled=Count("id"),
+            carried_over=Count("id", filter=Q(received_at__lt=start_at)),
+            finished=Count("id", filter=finished),
+            finished_early=Count(
+                "id",
+                filter=finished
+                & Q(finished_at__lte=F("due_at"))
+                & Q(finished_day__lt=F("due_day")),
+            ),
+            finished_late=Count("id", filter=finished_late),
+            finished_paper=Count("id", filter=finished & paper),
+            finished_paper_e=Count("id", filter=finished & paper & Q(e_result=True)),
+            open_overdue=Count("id", filter=open_overdue),
+            apologized=Count("id", filter=overdue & Q(apology__issued_at__lt=after_end)),
+        )
+        .order_by()
+    )
+    return {
+        (row["agency_id"], row["procedure__domain_id"]): {name: row[name] for name in FACT_COUNTERS}
+        for row in rows
+    }
+
+
+def kpi_roll_up(
+    *, own: Mapping[tuple[int, int], Counters], agencies: Iterable[Agency]
+) -> dict[tuple[str, int | None], Counters]:
+    """Sum own counters into scopes, as the engine's SQL does: every agency node over its subtree
+    and each level group over its agencies' own dossiers; per domain and for all domains (None)."""
+    agencies = list(agencies)
+    by_id = {agency.id: agency for agency in agencies}
+    by_path = {agency.path: agency for agency in agencies}
+    group_of_level = {level: scope for scope, level in LEVEL_GROUPS}
+    totals: dict[tuple[str, int | None], Counters] = defaultdict(zero_counters)
+    for (agency_id, domain_id), counters in own.items():
+        agency = by_id[agency_id]
+        parts = agency.path.strip("/").split("/")
+        scopes = [
+            by_path[prefix].code
+            for prefix in ("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
+            if prefix in by_path
+        ]
+        if agency.level in group_of_level:
+            scopes.append(group_of_level[agency.level])
+        for scope in scopes:
+            for key in ((scope, domain_id), (scope, None)):
+                target = totals[key]
+                for name, value in counters.items():
+                    target[name] += value
+    return dict(totals)
+
+
+# --- Targets ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetBook:
+    """All targets, loaded in one query, answering "which target applies" without queries."""
+
+    targets: dict[str, list[Target]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> TargetBook:
+        book = cls()
+        for target in Target.objects.select_related("indicator"):
+            book.targets.setdefault(target.indicator.code, []).append(target)
+        return book
+
+    def value(self, *, indicator: str, year: int, level: str) -> Decimal | None:
+        candidates = [
+            t
+            for t in self.targets.get(indicator, [])
+            if t.year in (None, year) and t.level in ("", level)
+        ]
+        if not candidates:
+            return DEFAULT_TARGETS.get(indicator)
+        return max(candidates, key=Target.specificity).value
+
+
+def meets_target(
+    numerator: int, denominator: int, target: Decimal | None, *, higher_is_better: bool = True
+) -> bool | None:
+    """rate >= target (exact, no float rounding); None when the rate or the target is undefined."""
+    if not denominator or target is None:
+        return None
+    rate = Fraction(numerator, denominator)
+    return rate >= Fraction(target) if higher_is_better else rate <= Fraction(target)
+
+
+# --- KPI tables -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    scope: str
+    name: str
+    level: str
+    indicator: str
+    numerator: int
+    denominator: int
+    target: Decimal | None
+    meets_target: bool | None
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass(frozen=True)
+class KpiTable:
+    period: Period
+    domain: Domain | None
+    computed_at: datetime | None
+    rows: list[KpiRow]
+    counters: dict[str, Counters]
+
+
+def kpi_counters_for_period(
+    *, period: Period, domain: Domain | None = None
+) -> tuple[dict[str, Counters], datetime | None]:
+    """Counters of every scope that has dossiers in the period, and when they were computed.
+
+    Standard periods: two queries on the facts. Custom ranges: computed now from the dossiers.
+    """
+    if not period.is_standard:
+        own = kpi_own_counters_from_dossiers(
+            start=period.start, end=period.end, domain_id=domain.id if domain else None
+        )
+        rolled = kpi_roll_up(own=own, agencies=Agency.objects.only("id", "code", "path", "level"))
+        wanted = domain.id if domain else None
+        return {
+            scope: counters
+            for (scope, domain_id), counters in rolled.items()
+            if domain_id == wanted
+        }, timezone.now()
+    computed_at = (
+        KpiPeriod.objects.filter(basis=period.basis.value, period=period.code)
+        .values_list("computed_at", flat=True)
+        .first()
+    )
+    facts = KpiFact.objects.filter(basis=period.basis.value, period=period.code)
+    facts = facts.filter(domain=domain) if domain else facts.filter(domain__isnull=True)
+    counters = {
+        row["scope"]: {name: row[name] for name in FACT_COUNTERS}
+        for row in facts.values("scope", *FACT_COUNTERS)
+    }
+    return counters, computed_at
+
+
+def kpi_table(
+    *,
+    period: Period,
+    domain: Domain | None = None,
+    within: Agency | None = None,
+    include_groups: bool = True,
+) -> KpiTable:
+    """One row per agency node (tree order) and level group × indicator, for the period.
+
+    `within` restricts the rows to that agency's subtree (and drops the level groups, which
+    span agencies outside it). Scopes without dossiers get zero counts (rate None).
+    A constant number of queries: agencies, indicators, targets, facts and their period.
+    """
+    counters, computed_at = kpi_counters_for_period(period=period, domain=domain)
+    agencies = Agency.objects.order_by("path").only("code", "name", "level", "path")
+    if within is not None:
+        agencies = agencies.filter(path__startswith=within.path)
+        include_groups = False
+    scopes: list[tuple[str, str, str]] = [(a.code, a.name, a.level) for a in agencies]
+    if include_groups:
+        scopes += [(scope, scope, level) for scope, level in LEVEL_GROUPS]
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    codes = [code for code in indicators if code in INDICATOR_CODES] or list(INDICATOR_CODES)
+    book = TargetBook.load()
+    rows = []
+    for scope, name, level in scopes:
+        scope_counters = counters.get(scope) or zero_counters()
+        for code in codes:
+            numerator, denominator = indicator_fraction(code, scope_counters)
+            target = book.value(indicator=code, year=period.year, level=level)
+            indicator = indicators.get(code)
+            rows.append(
+                KpiRow(
+                    scope=scope,
+                    name=name,
+                    level=level,
+                    indicator=code,
+                    numerator=numerator,
+                    denominator=denominator,
+                    target=target,
+                    meets_target=meets_target(
+                        numerator,
+                        denominator,
+                        target,
+                        higher_is_better=indicator.higher_is_better if indicator else True,
+                    ),
+                )
+            )
+    return KpiTable(
+        period=period, domain=domain, computed_at=computed_at, rows=rows, counters=counters
+    )
+
+
+def kpi_data_as_of() -> datetime | None:
+    """When the facts were last computed (any period)."""
+    return KpiPeriod.objects.aggregate(last=Max("computed_at"))["last"]

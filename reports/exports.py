@@ -1,0 +1,118 @@
+"""The KPI table as the JSON of design.md ("Stable interfaces"), CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.utils import timezone
+
+from reports.selectors import KpiTable
+
+CSV_COLUMNS = (
+    "period",
+    "basis",
+    "start",
+    "end",
+    "agency",
+    "name",
+    "indicator",
+    "numerator",
+    "denominator",
+    "rate",
+    "target",
+    "meets_target",
+    "computed_at",
+)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def kpi_table_as_dict(table: KpiTable) -> dict[str, Any]:
+    """{period, basis, start, end, computed_at, rows: [...]}, plus domain when filtered."""
+    data: dict[str, Any] = {
+        "period": table.period.code,
+        "basis": table.period.basis.value,
+        "start": table.period.start.isoformat(),
+        "end": table.period.end.isoformat(),
+        "computed_at": _iso(table.computed_at),
+    }
+    if table.domain is not None:
+        data["domain"] = table.domain.name
+    data["rows"] = [
+        {
+            "agency": row.scope,
+            "indicator": row.indicator,
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "rate": row.rate,
+            "target": float(row.target) if row.target is not None else None,
+            "meets_target": row.meets_target,
+        }
+        for row in table.rows
+    ]
+    return data
+
+
+def kpi_table_json(table: KpiTable) -> str:
+    return json.dumps(kpi_table_as_dict(table), ensure_ascii=False, indent=1)
+
+
+def _flat_rows(table: KpiTable) -> list[list[Any]]:
+    data = kpi_table_as_dict(table)
+    return [
+        [
+            data["period"],
+            data["basis"],
+            data["start"],
+            data["end"],
+            row.scope,
+            row.name,
+            row.indicator,
+            row.numerator,
+            row.denominator,
+            row.rate,
+            float(row.target) if row.target is not None else None,
+            row.meets_target,
+            data["computed_at"],
+        ]
+        for row in table.rows
+    ]
+
+
+def kpi_table_csv(table: KpiTable) -> str:
+    """UTF-8 CSV (the caller adds a BOM for Excel if it wants one); empty cell for null."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for values in _flat_rows(table):
+        writer.writerow(
+            [
+                "" if v is None else ("true" if v is True else "false" if v is False else v)
+                for v in values
+            ]
+        )
+    return buffer.getvalue()
+
+
+def kpi_table_xlsx(table: KpiTable, path: Path) -> None:
+    """One sheet, real numeric cells; rates and targets formatted as percentages."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "KPI"
+    sheet.append(list(CSV_COLUMNS))
+    rate_columns = (CSV_COLUMNS.index("rate") + 1, CSV_COLUMNS.index("target") + 1)
+    for values in _flat_rows(table):
+        sheet.append(values)
+        for column in rate_columns:
+            sheet.cell(row=sheet.max_row, column=column).number_format = "0.00%"
+    sheet.freeze_panes = "A2"
+    workbook.save(path)

@@ -1,0 +1,42 @@
+"""How each indicator's numerator and denominator follow from a fact row's counters.
+
+The counters themselves (which dossiers count in a period) are defined once, in the engine's SQL
+(reports/services.py) and in its reference implementation for custom ranges
+(reports/selectors.py, `kpi_counters_from_dossiers`). domain.md section 5 is the contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+Counters = Mapping[str, int]
+
+INDICATOR_CODES = (
+    "digitization",
+    "e_result",
+    "on_time",
+    "apology",
+    "online_submission",
+    "online_payment",
+)
+
+
+def _overdue(c: Counters) -> int:
+    return c["finished_late"] + c["open_overdue"]
+
+
+# indicator -> (numerator, denominator)
+INDICATOR_FORMULAS: dict[str, tuple[Callable[[Counters], int], Callable[[Counters], int]]] = {
+    "digitization": (lambda c: c["digitized"], lambda c: c["received"]),
+    "e_result": (lambda c: c["finished_paper_e"], lambda c: c["finished_paper"]),
+    "on_time": (lambda c: c["handled"] - _overdue(c), lambda c: c["handled"]),
+    "apology": (lambda c: c["apologized"], _overdue),
+    "online_submission": (lambda c: c["received_online"], lambda c: c["received"]),
+    "online_payment": (lambda c: c["paid_online"], lambda c: c["with_fee"]),
+}
+
+
+def indicator_fraction(code: str, counters: Counters) -> tuple[int, int]:
+    """(numerator, denominator) of the indicator for one fact row's counters."""
+    numerator, denominator = INDICATOR_FORMULAS[code]
+    return numerator(counters), denominator(counters)

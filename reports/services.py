@@ -1,0 +1,550 @@
+"""The KPI engine (writes) and target changes.
+
+How the engine works
+--------------------
+Domain.md defines every indicator per period P = [S, E] (whole local days). "Handled", "on time"
+and "overdue" are not additive over months (a dossier open for a year counts in every month of
+it), so facts cannot be summed from monthly counts. But on either basis every standard period
+starts on a 1st or a 15th and ends on a 14th or a month's last day: a period is a run of
+*half-month buckets* [sb, eb] (kpi_portal.periods). With b(x) the bucket of x's local date:
+
+* received in P            sb <= b(received) <= eb
+* finished in P            sb <= b(finished) <= eb
+* handled in P             b(received) <= eb and (unfinished or b(finished) >= sb)
+* finished by E, judged    on time iff finished_at <= due_at: a flag that no period changes
+* open at E, judged at E   overdue iff E 23:59:59 > due_at iff eb >= b(due_at + 1 second)
+* apology by E             b(issued) <= eb
+
+So the engine works in two steps, both plain SQL:
+
+1. **Cells** (`KpiCell`): one GROUP BY pass over the dossiers by agency, domain, b(received),
+   b(finished), how a finish was judged, b(due_at + 1 s), b(apology) with additive counters.
+   Dossiers with equal keys behave the same in every period, so a few cells stand for many
+   dossiers.
+2. **Facts** (`KpiFact`): cells joined with a small table of periods give each agency's own
+   counters per domain and period; joined with the agency tree (materialised path prefix) they
+   roll up to every node, and grouped by level to the level groups; a second insert sums the
+   domains into the all-domains row.
+
+Refresh after an import: `dossiers` records the (agency, month) cells it touched in
+`TouchedCell`. `kpi_refresh_touched` drains them: it rebuilds the cells of those agencies for
+dossiers received in those months (a cell belongs to the month of its receipt, and every
+touched dossier's old and new month of receipt are touched), then recomputes the facts of every
+standard period that overlaps a touched month.
+
+Safety: a period's facts are deleted and inserted in one transaction (readers see the old or the
+new rows, never a mix). Writers of the same cells or periods take the same lock (reports.sql).
+Everything is recomputed from its sources, so any task can run twice.
+
+Which periods exist (the "universe"): every standard period of either basis that overlaps the
+days from the first receipt in the database to today (or the last receipt or finish, if later).
+`KpiPeriod` lists the computed ones, with the time they were computed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from agencies.models import Agency, AgencyLevel, Procedure
+from dossiers.models import Apology, Channel, Dossier, TouchedCell
+from kpi_portal.periods import (
+    Basis,
+    Period,
+    half_month_bucket,
+    month_bounds,
+    standard_periods_overlapping,
+)
+from reports import sql
+from reports.models import (
+    FACT_COUNTERS,
+    Indicator,
+    KpiCell,
+    KpiFact,
+    KpiPeriod,
+    KpiRun,
+    KpiRunKind,
+    Target,
+    TargetChange,
+)
+
+logger = logging.getLogger(__name__)
+
+LEVEL_GROUP_LEVELS = (AgencyLevel.DEPARTMENT, AgencyLevel.DISTRICT, AgencyLevel.COMMUNE)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    touched: int
+    cells: int
+    periods: int
+
+
+# --- Step 1: cells ----------------------------------------------------------------------------
+
+
+def _quoted(model: type, *fields: str) -> str:
+    return ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
+
+
+def _cells_insert_sql(where: str) -> str:
+    """INSERT … SELECT that groups the dossiers matching `where` (alias d) into cells."""
+    q = connection.ops.quote_name
+    cell_columns = _quoted(
+        KpiCell,
+        "agency",
+        "domain",
+        "received_bucket",
+        "finished_bucket",
+        "finish_class",
+        "overdue_from_bucket",
+        "apology_bucket",
+        "dossiers",
+        "online",
+        "digitized",
+        "with_fee",
+        "paid_online",
+        "paper_result",
+        "paper_e_result",
+    )
+    finish_class = (
+        "CASE WHEN d.finished_at IS NULL THEN NULL"
+        " WHEN d.finished_at > d.due_at THEN 2"
+        f" WHEN {sql.local_date('d.finished_at')} < {sql.local_date('d.due_at')} THEN 0"
+        " ELSE 1 END"
+    )
+    return f"""
+        INSERT INTO {q(KpiCell._meta.db_table)} ({cell_columns})
+        SELECT d.agency_id, p.domain_id,
+               {sql.local_bucket("d.received_at")},
+               {sql.local_bucket("d.finished_at")},
+               {finish_class},
+               {sql.local_bucket("d.due_at", plus_seconds=1)},
+               {sql.local_bucket("a.issued_at")},
+               COUNT(*),
+               SUM(CASE WHEN d.channel = '{Channel.ONLINE.value}' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.components_digitized = d.components_total THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.fee > 0 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.paid_online THEN 1 ELSE 0 END),
+               SUM(CASE WHEN p.paper_result THEN 1 ELSE 0 END),
+               SUM(CASE WHEN p.paper_result AND d.e_result THEN 1 ELSE 0 END)
+        FROM {q(Dossier._meta.db_table)} d
+        JOIN {q(Procedure._meta.db_table)} p ON p.id = d.procedure_id
+        LEFT JOIN {q(Apology._meta.db_table)} a ON a.dossier_id = d.id
+        WHERE {where}
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+    """
+
+
+def _execute(statement: str, params: list | None = None) -> int:
+    # Always pass a list: Django's SQLite wrapper only turns %% into % when params are given.
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params or [])
+        return cursor.rowcount
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _cells_rebuild_all() -> int:
+    KpiCell.objects.all().delete()
+    return _execute(_cells_insert_sql("1 = 1"))
+
+
+def _cells_rebuild_months(months: dict[date, set[int]]) -> int:
+    """Rebuild the cells of the given agencies' dossiers received in each calendar month."""
+    written = 0
+    adapt = connection.ops.adapt_datetimefield_value
+    for month, agency_ids in sorted(months.items()):
+        first, last = month_bounds(month)
+        buckets = (half_month_bucket(first), half_month_bucket(last))
+        ids = sorted(agency_ids)
+        KpiCell.objects.filter(agency_id__in=ids, received_bucket__in=buckets).delete()
+        placeholders = ", ".join(["%s"] * len(ids))
+        written += _execute(
+            _cells_insert_sql(
+                f"d.agency_id IN ({placeholders}) AND d.received_at >= %s AND d.received_at < %s"
+            ),
+            [
+                *ids,
+                adapt(_local_midnight(first)),
+                adapt(_local_midnight(last + timedelta(days=1))),
+            ],
+        )
+    return written
+
+
+# --- Step 2: facts ----------------------------------------------------------------------------
+
+# Conditions on a cell c joined to a period p (p.sb, p.eb); the join itself is "handled in P".
+_FINISHED_BY_END = "c.finished_bucket <= p.eb"
+_OPEN_AT_END = "(c.finished_bucket IS NULL OR c.finished_bucket > p.eb)"
+_OPEN_OVERDUE = f"({_OPEN_AT_END} AND c.overdue_from_bucket <= p.eb)"
+_OVERDUE = f"(({_FINISHED_BY_END} AND c.finish_class = 2) OR {_OPEN_OVERDUE})"
+
+# fact counter -> (condition on c and p, cell counter summed when it holds)
+_FACT_SQL: dict[str, tuple[str, str]] = {
+    "received": ("c.received_bucket >= p.sb", "dossiers"),
+    "received_online": ("c.received_bucket >= p.sb", "online"),
+    "digitized": ("c.received_bucket >= p.sb", "digitized"),
+    "with_fee": ("c.received_bucket >= p.sb", "with_fee"),
+    "paid_online": ("c.received_bucket >= p.sb", "paid_online"),
+    "handled": ("1 = 1", "dossiers"),
+    "carried_over": ("c.received_bucket < p.sb", "dossiers"),
+    "finished": (_FINISHED_BY_END, "dossiers"),
+    "finished_early": (f"{_FINISHED_BY_END} AND c.finish_class = 0", "dossiers"),
+    "finished_late": (f"{_FINISHED_BY_END} AND c.finish_class = 2", "dossiers"),
+    "finished_paper": (_FINISHED_BY_END, "paper_result"),
+    "finished_paper_e": (_FINISHED_BY_END, "paper_e_result"),
+    "open_overdue": (_OPEN_OVERDUE, "dossiers"),
+    "apologized": (f"c.apology_bucket <= p.eb AND {_OVERDUE}", "dossiers"),
+}
+assert tuple(_FACT_SQL) == FACT_COUNTERS
+
+
+def _facts_insert_sql(period_count: int) -> str:
+    """INSERT … SELECT of the per-domain facts of the periods, for every node and level group.
+
+    `own` is each agency's own counters per domain and period (cells × periods); it is grouped
+    by a small period number, and the period's code and dates are joined back at the end.
+    """
+    q = connection.ops.quote_name
+    fact_table = q(KpiFact._meta.db_table)
+    agency_table = q(Agency._meta.db_table)
+    fact_columns = _quoted(
+        KpiFact,
+        "scope",
+        "agency",
+        "domain",
+        "basis",
+        "period",
+        "start_date",
+        "end_date",
+        *FACT_COUNTERS,
+        "computed_at",
+    )
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * period_count)
+    own_sums = ",\n".join(
+        f"SUM(CASE WHEN {condition} THEN c.{cell_counter} ELSE 0 END) AS {name}"
+        for name, (condition, cell_counter) in _FACT_SQL.items()
+    )
+    rolled = ", ".join(f"SUM(own.{name})" for name in FACT_COUNTERS)
+    period_columns = "p.basis, p.period, p.start_day, p.end_day"
+    groups = ", ".join(f"'{level.value}'" for level in LEVEL_GROUP_LEVELS)
+    return f"""
+        WITH periods (n, basis, period, start_day, end_day, sb, eb) AS (VALUES {values}),
+        own AS (
+            SELECT c.agency_id, c.domain_id, p.n, {own_sums}
+            FROM {q(KpiCell._meta.db_table)} c
+            -- "+ 0": scan the cells once against the few periods, not the (agency, bucket)
+            -- index once per period (PostgreSQL otherwise picks that, several times slower).
+            JOIN periods p
+              ON c.received_bucket + 0 <= p.eb
+             AND (c.finished_bucket IS NULL OR c.finished_bucket >= p.sb)
+            GROUP BY c.agency_id, c.domain_id, p.n
+        )
+        INSERT INTO {fact_table} ({fact_columns})
+        SELECT anc.code, anc.id, own.domain_id, {period_columns}, {rolled}, %s
+        FROM own
+        JOIN periods p ON p.n = own.n
+        JOIN {agency_table} a ON a.id = own.agency_id
+        JOIN {agency_table} anc ON substr(a.path, 1, length(anc.path)) = anc.path
+        GROUP BY anc.id, anc.code, own.domain_id, {period_columns}
+        UNION ALL
+        SELECT 'level:' || a.level, NULL, own.domain_id, {period_columns}, {rolled}, %s
+        FROM own
+        JOIN periods p ON p.n = own.n
+        JOIN {agency_table} a ON a.id = own.agency_id
+        WHERE a.level IN ({groups})
+        GROUP BY a.level, own.domain_id, {period_columns}
+    """
+
+
+def _facts_totals_sql(period_count: int) -> str:
+    """INSERT … SELECT that sums the per-domain facts of the periods into all-domains rows."""
+    q = connection.ops.quote_name
+    fact_table = q(KpiFact._meta.db_table)
+    values = ", ".join(["(%s, %s)"] * period_count)
+    keys = [
+        "f." + q(KpiFact._meta.get_field(name).column)
+        for name in ("scope", "agency", "basis", "period", "start_date", "end_date")
+    ]
+    sums = ", ".join(f"SUM(f.{q(name)})" for name in FACT_COUNTERS)
+    columns = _quoted(
+        KpiFact,
+        "scope",
+        "agency",
+        "basis",
+        "period",
+        "start_date",
+        "end_date",
+        "domain",
+        *FACT_COUNTERS,
+        "computed_at",
+    )
+    return f"""
+        WITH periods (basis, period) AS (VALUES {values})
+        INSERT INTO {fact_table} ({columns})
+        SELECT {", ".join(keys)}, NULL, {sums}, MAX(f.{q("computed_at")})
+        FROM {fact_table} f
+        JOIN periods p ON p.basis = f.basis AND p.period = f.period
+        WHERE f.domain_id IS NOT NULL
+        GROUP BY {", ".join(keys)}
+    """
+
+
+def _facts_rebuild(periods: list[Period], computed_at: datetime) -> int:
+    """Replace the facts of these standard periods (call inside a transaction, locks held)."""
+    if not periods:
+        return 0
+    by_basis: dict[str, list[str]] = defaultdict(list)
+    for period in periods:
+        by_basis[period.basis.value].append(period.code)
+    for basis, codes in by_basis.items():
+        KpiFact.objects.filter(basis=basis, period__in=codes).delete()
+        KpiPeriod.objects.filter(basis=basis, period__in=codes).delete()
+    adapt_date = connection.ops.adapt_datefield_value
+    adapt_time = connection.ops.adapt_datetimefield_value
+    params: list = []
+    for number, period in enumerate(periods):
+        params += [
+            number,
+            period.basis.value,
+            period.code,
+            adapt_date(period.start),
+            adapt_date(period.end),
+            period.start_bucket,
+            period.end_bucket,
+        ]
+    stamp = adapt_time(computed_at)
+    written = _execute(_facts_insert_sql(len(periods)), [*params, stamp, stamp])
+    pairs = [value for p in periods for value in (p.basis.value, p.code)]
+    written += _execute(_facts_totals_sql(len(periods)), pairs)
+    KpiPeriod.objects.bulk_create(
+        KpiPeriod(
+            basis=p.basis.value,
+            period=p.code,
+            kind=p.kind.value,
+            start_date=p.start,
+            end_date=p.end,
+            computed_at=computed_at,
+        )
+        for p in periods
+    )
+    return written
+
+
+# --- Which periods exist ----------------------------------------------------------------------
+
+
+def kpi_universe() -> list[Period]:
+    """Every standard period, on both bases, from the first receipt to today or the last date."""
+    span = Dossier.objects.aggregate(
+        first=Min("received_at"), last_received=Max("received_at"), last_finished=Max("finished_at")
+    )
+    if span["first"] is None:
+        return []
+    first = timezone.localdate(span["first"])
+    # Up to today too: a dossier still open is handled (and maybe overdue) in every period
+    # until it finishes, even when nothing newer has been imported.
+    last = max(
+        timezone.localdate(value)
+        for value in (span["last_received"], span["last_finished"], timezone.now())
+        if value is not None
+    )
+    return [
+        period for basis in Basis for period in standard_periods_overlapping(first, last, basis)
+    ]
+
+
+def _group_key(period: Period) -> tuple[str, int]:
+    return (period.basis.value, period.year)
+
+
+def _lock_fact_groups(periods: Iterable[Period]) -> None:
+    # Always in sorted order, after the cells lock: no two writers can wait on each other.
+    for basis, year in sorted({_group_key(p) for p in periods}):
+        sql.lock(sql.FACTS_LOCK, f"{basis}:{year}")
+
+
+def _drop_periods_outside(universe: list[Period]) -> None:
+    keep = {(p.basis.value, p.code) for p in universe}
+    stale = [
+        (basis, code)
+        for basis, code in KpiPeriod.objects.values_list("basis", "period")
+        if (basis, code) not in keep
+    ]
+    for basis, code in stale:
+        KpiFact.objects.filter(basis=basis, period=code).delete()
+        KpiPeriod.objects.filter(basis=basis, period=code).delete()
+
+
+def _record_run(kind: str, started_at: datetime, detail: str = "", **counts: int) -> None:
+    KpiRun.objects.create(
+        kind=kind, detail=detail[:255], started_at=started_at, finished_at=timezone.now(), **counts
+    )
+
+
+# --- Public services --------------------------------------------------------------------------
+
+
+def kpi_full_recompute(
+    *, enqueue: Callable[[str, int], None] | None = None
+) -> list[tuple[str, int]]:
+    """Rebuild every cell from the dossiers, then the facts of every period of the universe.
+
+    The facts are split by (basis, year). With `enqueue`, each group is handed to it after the
+    cells commit (the Celery task passes `kpi_periods_recompute_task.delay`, so several workers
+    share the work); without it, the groups are computed here, one transaction each.
+    Returns the (basis, year) groups.
+    """
+    started_at = timezone.now()
+    with transaction.atomic():
+        sql.lock(sql.CELLS_LOCK)
+        sql.tune_for_batch()
+        # A full rebuild covers everything touched so far.
+        TouchedCell.objects.filter(created_at__lte=started_at).delete()
+        cells = _cells_rebuild_all()
+        universe = kpi_universe()
+        _lock_fact_groups(universe)
+        _drop_periods_outside(universe)
+        _record_run(KpiRunKind.FULL_CELLS, started_at, cells=cells)
+        groups = sorted({_group_key(p) for p in universe})
+        if enqueue is not None:
+            for basis, year in groups:
+                transaction.on_commit(lambda b=basis, y=year: enqueue(b, y))
+    if enqueue is None:
+        for basis, year in groups:
+            kpi_periods_recompute(basis=basis, year=year)
+    logger.info("KPI full recompute: %s cells, %s period groups", cells, len(groups))
+    return groups
+
+
+def kpi_periods_recompute(*, basis: str, year: int) -> int:
+    """Recompute from the cells the facts of every period of the universe of this basis and year.
+
+    Returns the number of periods written.
+    """
+    started_at = timezone.now()
+    with transaction.atomic():
+        sql.lock(sql.FACTS_LOCK, f"{basis}:{year}")
+        sql.tune_for_batch()
+        periods = [p for p in kpi_universe() if _group_key(p) == (basis, year)]
+        facts = _facts_rebuild(periods, timezone.now())
+        _record_run(
+            KpiRunKind.PERIODS,
+            started_at,
+            detail=f"{basis} {year}",
+            periods=len(periods),
+            facts=facts,
+        )
+    return len(periods)
+
+
+def kpi_refresh_touched() -> RefreshResult:
+    """Drain `TouchedCell`: rebuild the touched cells and the facts of the periods they overlap.
+
+    The drained rows are deleted first, in the same transaction, and only those not re-touched
+    since they were read (created_at not newer than the snapshot). An import that touches the
+    same cell meanwhile either commits before (its dossiers are then read here) or bumps the
+    row's created_at, which keeps the row for the next drain.
+    If the engine has never run a full recompute, this runs one instead.
+    """
+    if not KpiRun.objects.filter(kind=KpiRunKind.FULL_CELLS).exists():
+        groups = kpi_full_recompute()
+        return RefreshResult(touched=0, cells=KpiCell.objects.count(), periods=len(groups))
+    started_at = timezone.now()
+    with transaction.atomic():
+        sql.lock(sql.CELLS_LOCK)
+        sql.tune_for_batch()
+        touched = list(TouchedCell.objects.values_list("id", "agency_id", "month", "created_at"))
+        universe = kpi_universe()
+        computed = set(KpiPeriod.objects.values_list("basis", "period"))
+        missing = [p for p in universe if (p.basis.value, p.code) not in computed]
+        if not touched and not missing and len(computed) == len(universe):
+            return RefreshResult(touched=0, cells=0, periods=0)
+        snapshot = max((row[3] for row in touched), default=started_at)
+        TouchedCell.objects.filter(
+            id__in=[row[0] for row in touched], created_at__lte=snapshot
+        ).delete()
+        months: dict[date, set[int]] = defaultdict(set)
+        for _, agency_id, month, _ in touched:
+            months[month.replace(day=1)].add(agency_id)
+        cells = _cells_rebuild_months(months)
+        month_spans = [month_bounds(month) for month in months]
+        affected = [
+            p
+            for p in universe
+            if (p.basis.value, p.code) not in computed
+            or any(p.overlaps(first, last) for first, last in month_spans)
+        ]
+        _lock_fact_groups([*universe, *affected])
+        _drop_periods_outside(universe)
+        _facts_rebuild(affected, timezone.now())
+        _record_run(
+            KpiRunKind.REFRESH,
+            started_at,
+            detail=f"{len(touched)} touched cells",
+            cells=cells,
+            periods=len(affected),
+        )
+    return RefreshResult(touched=len(touched), cells=cells, periods=len(affected))
+
+
+def kpi_refresh_enqueue() -> None:
+    """Ask for a refresh once the current transaction commits (the importer's signal lands here)."""
+    from reports.tasks import kpi_refresh_touched_task
+
+    transaction.on_commit(kpi_refresh_touched_task.delay)
+
+
+# --- Targets ----------------------------------------------------------------------------------
+
+
+def target_set(
+    *,
+    indicator: Indicator,
+    year: int | None,
+    level: str,
+    value: Decimal | None,
+    user: AbstractBaseUser | None,
+    note: str = "",
+) -> Target | None:
+    """Set (or with value None, remove) a target, and record the change with who made it."""
+    with transaction.atomic():
+        target = (
+            Target.objects.select_for_update()
+            .filter(indicator=indicator, year=year, level=level)
+            .first()
+        )
+        old_value = target.value if target else None
+        if value is None:
+            if target is not None:
+                target.delete()
+            target = None
+        elif target is None:
+            target = Target.objects.create(indicator=indicator, year=year, level=level, value=value)
+        else:
+            target.value = value
+            target.save(update_fields=["value", "updated_at"])
+        if old_value != value:
+            TargetChange.objects.create(
+                indicator=indicator,
+                year=year,
+                level=level,
+                old_value=old_value,
+                new_value=value,
+                changed_by=user if user is not None and user.is_authenticated else None,
+                note=note,
+            )
+    return target

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -104,7 +105,10 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kpi_portal.navigation.navigation",
             ],
+            # kpi_portal is not an app; its template filters are registered by name.
+            "libraries": {"kpi_format": "kpi_portal.templatetags.kpi_format"},
         },
     },
 ]
@@ -132,6 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in refuses the demo password `demo` when DEBUG is off (kpi_portal/access.py).
+AUTHENTICATION_BACKENDS = ["kpi_portal.access.DemoRefusingBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -166,7 +172,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# The KPI engine: drain what imports touched every minute (the importer's signal also asks for a
+# refresh at once; this catches anything else), and recompute everything at night.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "kpi-refresh-touched": {"task": "reports.kpi_refresh_touched", "schedule": 60.0},
+    "kpi-full-recompute-nightly": {
+        "task": "reports.kpi_full_recompute",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

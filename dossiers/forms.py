@@ -1,0 +1,55 @@
+"""The upload form of the Imports page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.models import ImportKind
+
+ACCEPTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Loại dữ liệu"),
+        choices=[
+            (ImportKind.DOSSIERS, _("Hồ sơ")),
+            (ImportKind.AGENCIES, _("Đơn vị")),
+            (ImportKind.PROCEDURES, _("Thủ tục hành chính")),
+        ],
+        initial=ImportKind.DOSSIERS,
+    )
+    file = forms.FileField(
+        label=_("Tệp CSV hoặc Excel (.xlsx)"),
+        error_messages={
+            "required": _("Hãy chọn một tệp để tải lên."),
+            "empty": _("Tệp tải lên trống."),
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_SUFFIXES)}),
+    )
+    sheet = forms.CharField(
+        label=_("Trang tính (chỉ với tệp Excel, bỏ trống để lấy trang đầu)"),
+        required=False,
+        max_length=255,
+    )
+
+    def clean_file(self) -> UploadedFile:
+        uploaded: UploadedFile = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if uploaded.size is not None and uploaded.size > limit:
+            raise forms.ValidationError(
+                _("Tệp quá lớn (%(size)s); chỉ nhận tệp tối đa %(limit)s."),
+                code="too_large",
+                params={"size": filesizeformat(uploaded.size), "limit": filesizeformat(limit)},
+            )
+        if Path(uploaded.name or "").suffix.lower() not in ACCEPTED_SUFFIXES:
+            raise forms.ValidationError(
+                _("Chỉ nhận tệp CSV (.csv) hoặc Excel (.xlsx)."), code="file_type"
+            )
+        return uploaded

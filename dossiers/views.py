@@ -1,0 +1,114 @@
+"""The Imports pages (province office and superusers): upload, progress and preview, confirm,
+error rows, history. Other roles get the no-permission page (403), see docs/decisions.md, Access.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from agencies.models import Role
+from dossiers import web_imports
+from dossiers.forms import ImportUploadForm
+from dossiers.models import ImportBatch, ImportStatus
+from kpi_portal.access import require_role
+
+imports_access = require_role(Role.PROVINCE_OFFICE)
+
+
+def _batch_or_404(batch_id: int) -> ImportBatch:
+    return get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=batch_id)
+
+
+@require_http_methods(["GET", "POST"])
+@imports_access
+def import_index(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            uploaded = form.cleaned_data["file"]
+            batch = web_imports.import_upload_start(
+                kind=form.cleaned_data["kind"],
+                uploaded_file=uploaded,
+                original_name=uploaded.name,
+                sheet=form.cleaned_data["sheet"],
+                user=request.user,
+            )
+            return redirect("imports:detail", batch_id=batch.pk)
+        status = 400
+    else:
+        form = ImportUploadForm()
+        status = 200
+    context = {"form": form, "batches": web_imports.batch_history()}
+    return render(request, "dossiers/import_index.html", context, status=status)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@imports_access
+def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch_or_404(batch_id)
+    template = "dossiers/import_detail.html"
+    if request.htmx:
+        template += "#status"
+    return render(request, template, _detail_context(batch))
+
+
+def _detail_context(batch: ImportBatch) -> dict[str, object]:
+    progress = web_imports.batch_progress(batch)
+    context: dict[str, object] = {"batch": batch, "progress": progress}
+    if progress.done:
+        context |= {
+            "errors": web_imports.batch_errors(batch),
+            "error_count": web_imports.batch_error_count(batch),
+            "warning_count": web_imports.batch_warning_count(batch),
+            "error_limit": web_imports.PREVIEW_ERROR_LIMIT,
+            "can_confirm": batch.status == ImportStatus.VALIDATED and not batch.dry_run,
+        }
+    return context
+
+
+@require_POST
+@imports_access
+def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch_or_404(batch_id)
+    if not web_imports.import_confirm(batch=batch):
+        batch.refresh_from_db()
+        context = _detail_context(batch)
+        context["confirm_refused"] = _(
+            "Lần nhập này không còn chờ xác nhận nên không ghi lại được."
+        )
+        return render(request, "dossiers/import_detail.html", context, status=409)
+    return redirect("imports:detail", batch_id=batch.pk)
+
+
+@require_GET
+@imports_access
+def import_errors_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch_or_404(batch_id)
+    response = HttpResponse(
+        web_imports.import_errors_csv(batch=batch), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="loi-nhap-{batch.pk}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@imports_access
+def import_original(request: HttpRequest, batch_id: int) -> FileResponse:
+    """The file as uploaded, always as a download of opaque bytes: never rendered by the browser
+    (it is the uploader's content, and could be HTML under a .csv name)."""
+    batch = _batch_or_404(batch_id)
+    response = FileResponse(
+        batch.file.open("rb"),
+        as_attachment=True,
+        filename=batch.original_name or f"nhap-{batch.pk}",
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -180,6 +180,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "reports.kpi_full_recompute",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Home Affairs: last month's rankings XLSX by e-mail, after the night's recompute.
+    "ranking-monthly-mail": {
+        "task": "reports.ranking_monthly_mail",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------------

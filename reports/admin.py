@@ -8,7 +8,16 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from reports.models import Indicator, KpiPeriod, KpiRun, Target, TargetChange
+from reports.models import (
+    Indicator,
+    KpiPeriod,
+    KpiRun,
+    RateBand,
+    ScoringWeight,
+    ScoringWeightChange,
+    Target,
+    TargetChange,
+)
 from reports.services import target_set
 
 
@@ -115,3 +124,45 @@ class KpiRunAdmin(ReadOnlyAdmin):
 class KpiPeriodAdmin(ReadOnlyAdmin):
     list_display = ["basis", "period", "kind", "start_date", "end_date", "computed_at"]
     list_filter = ["basis", "kind"]
+
+
+@admin.register(RateBand)
+class RateBandAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "max_gap_points"]
+
+
+# --- Scoring weights (Home Affairs; reports/ranking.py): every change goes through the service,
+# which keeps who, when, old and new in ScoringWeightChange.
+
+
+@admin.register(ScoringWeight)
+class ScoringWeightAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "weight", "updated_at"]
+    fields = ["indicator", "weight"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["indicator"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from reports.ranking import scoring_weight_set
+
+        saved = scoring_weight_set(
+            indicator=obj.indicator, weight=obj.weight, user=request.user, note="admin"
+        )
+        if saved is not None:
+            obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        from reports.ranking import scoring_weight_set
+
+        scoring_weight_set(indicator=obj.indicator, weight=None, user=request.user, note="admin")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Bulk deletes would bypass the history; one at a time from the change page is fine.
+        return obj is not None and super().has_delete_permission(request, obj)
+
+
+@admin.register(ScoringWeightChange)
+class ScoringWeightChangeAdmin(ReadOnlyAdmin):
+    list_display = ["changed_at", "indicator", "old_weight", "new_weight", "changed_by", "note"]
+    list_filter = ["indicator"]

@@ -312,3 +312,109 @@ DEFAULT_TARGETS: dict[str, Decimal] = {
     "online_submission": Decimal("0.5"),
     "online_payment": Decimal("0.3"),
 }
+
+
+class ScoringWeight(models.Model):
+    """The weight of an indicator in the Home Affairs score (domain.md section 6).
+
+    The scored set is the indicators with a weight > 0 (default: the directive's four, weight 1,
+    seeded by migration 0004). Changes go through `reports.ranking.scoring_weight_set`, which keeps
+    the history in `ScoringWeightChange`.
+    """
+
+    indicator = models.OneToOneField(
+        Indicator, verbose_name=_("chỉ tiêu"), on_delete=models.CASCADE, related_name="weight"
+    )
+    weight = models.DecimalField(
+        _("trọng số"),
+        max_digits=6,
+        decimal_places=3,
+        help_text=_("0: không tính vào điểm"),
+    )
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("trọng số chấm điểm")
+        verbose_name_plural = _("trọng số chấm điểm")
+        ordering = ["indicator__sort_order"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="scoring_weight_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}: {self.weight}"
+
+
+class ScoringWeightChange(models.Model):
+    """One change of a scoring weight: who, when, old and new weight (None: not scored)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    old_weight = models.DecimalField(
+        _("trọng số cũ"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    new_weight = models.DecimalField(
+        _("trọng số mới"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thay đổi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("lịch sử thay đổi trọng số")
+        verbose_name_plural = _("lịch sử thay đổi trọng số")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}: {self.old_weight} → {self.new_weight}"
+
+
+class RateBand(models.Model):
+    """How a rate is coloured against its target: met, close or far (thresholds as data).
+
+    A rate falls in the first band, by ascending `max_gap_points`, whose gap allows it: the gap is
+    how many percentage points the rate is below its target (0 or less: the target is met).
+    The band without a maximum takes everything else. Seeded: met (gap ≤ 0), close (≤ 5 points),
+    far (the rest); the province office may change them in the admin.
+    """
+
+    code = models.SlugField(_("mã"), max_length=16, unique=True)
+    label = models.CharField(_("tên"), max_length=64)
+    max_gap_points = models.DecimalField(
+        _("cách mục tiêu tối đa (điểm phần trăm)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Để trống: mọi khoảng cách còn lại"),
+    )
+
+    class Meta:
+        verbose_name = _("mức tô màu tỷ lệ")
+        verbose_name_plural = _("mức tô màu tỷ lệ")
+        ordering = [models.F("max_gap_points").asc(nulls_last=True)]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RankingMailing(models.Model):
+    """The monthly e-mail of a month's rankings to Home Affairs: one row per month sent, claimed
+    before sending, so a duplicate beat tick or a retry does not mail the same month twice."""
+
+    period = models.CharField(max_length=24, unique=True)
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("thư xếp hạng hằng tháng")
+        verbose_name_plural = _("thư xếp hạng hằng tháng")
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.recipients}"

@@ -31,3 +31,11 @@ def kpi_full_recompute_task() -> int:
 def kpi_periods_recompute_task(basis: str, year: int) -> int:
     """Recompute the facts of every period of one basis and year from the cells."""
     return services.kpi_periods_recompute(basis=basis, year=year)
+
+
+@shared_task(name="reports.ranking_monthly_mail")
+def ranking_monthly_mail_task() -> int:
+    """Mail last month's rankings XLSX to Home Affairs (once per month, however often it runs)."""
+    from reports.ranking_mail import ranking_monthly_mail_send
+
+    return ranking_monthly_mail_send()

@@ -1,28 +1,195 @@
-"""Pages of the portal."""
+"""Pages of the portal: the province overview, an agency's page, the domains page, the targets
+page, and the KPI API. One view and one template serve a page and its HTMX swap.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
 
 from agencies.models import Agency, Domain, Role
 from agencies.selectors import membership_for_user
-from kpi_portal.access import ALL_AGENCY_ROLES
-from kpi_portal.periods import PeriodError, parse_period
+from kpi_portal.access import (
+    ALL_AGENCY_ROLES,
+    agency_for_user_or_404,
+    membership_for,
+    require_role,
+    sees_every_agency,
+)
+from kpi_portal.periods import Basis, Period, PeriodError, parse_basis, parse_period
+from reports import page_selectors
 from reports.exports import kpi_table_as_dict
-from reports.selectors import kpi_table, portal_summary
+from reports.forms import TargetForm
+from reports.selectors import kpi_table
+from reports.services import target_set
+
+BASIS_CHOICES = [
+    (Basis.CALENDAR.value, "Theo tháng dương lịch"),
+    (Basis.REPORTING.value, "Theo kỳ báo cáo"),
+]
+
+
+def _period_from(request: HttpRequest) -> tuple[Period, str | None]:
+    """The period and basis of ?period=&basis=, or the default one with an error to show."""
+    error = None
+    try:
+        basis = parse_basis(request.GET.get("basis"))
+    except PeriodError as exc:
+        basis, error = Basis.CALENDAR, str(exc)
+    code = request.GET.get("period", "").strip()
+    if code:
+        try:
+            return parse_period(code, basis), error
+        except PeriodError as exc:
+            error = str(exc)
+    return page_selectors.period_default(basis=basis), error
+
+
+def _period_context(period: Period, error: str | None) -> dict[str, Any]:
+    choices = page_selectors.period_choices(basis=period.basis)
+    if period.code not in {c.code for c in choices}:
+        choices.insert(0, page_selectors.PeriodChoice(period.code, period.label))
+    return {
+        "period": period,
+        "period_error": error,
+        "period_choices": choices,
+        "basis_choices": BASIS_CHOICES,
+        "short_names": page_selectors.SHORT_NAMES,
+        "period_query": urlencode({"period": period.code, "basis": period.basis.value}),
+    }
 
 
 @require_GET
-@login_required
+@vary_on_headers("HX-Request")
+@require_role()
 def home(request: HttpRequest) -> HttpResponse:
-    membership = membership_for_user(user=request.user)
-    if membership is None and not request.user.is_superuser:
-        return render(request, "no_role.html", status=403)
-    return render(request, "home.html", {"membership": membership, **portal_summary()})
+    """The province overview; an agency head lands on their own agency's page instead."""
+    if not sees_every_agency(request.user):
+        membership = membership_for(request)
+        url = reverse("agency_detail", args=[membership.agency.code])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+    period, error = _period_from(request)
+    sort = request.GET.get("sort") or None
+    descending = request.GET.get("dir") == "desc"
+    overview = page_selectors.overview_build(period=period, sort=sort, descending=descending)
+    context = {"overview": overview, **_period_context(period, error)}
+    template = "reports/overview.html#content" if request.htmx else "reports/overview.html"
+    return render(request, template, context)
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@require_role()
+def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
+    agency = agency_for_user_or_404(request, code)
+    period, error = _period_from(request)
+    domain_id = _int_or_none(request.GET.get("domain"))
+    unit_code = request.GET.get("unit") or ""
+    page_data = None
+    if not (request.htmx and request.htmx.target == "overdue"):
+        page_data = page_selectors.agency_page_build(agency=agency, period=period)
+        subtree = page_data.subtree
+    else:
+        subtree = list(agency.subtree().order_by("path").only("code", "name", "path", "level"))
+    unit = next((a for a in subtree if a.code == unit_code), None) if unit_code else None
+    overdue_page, overdue_lines = page_selectors.overdue_page(
+        agency=agency,
+        period=period,
+        page_number=request.GET.get("page"),
+        domain_id=domain_id,
+        unit=unit,
+    )
+    context = {
+        "agency": agency,
+        "page": page_data,
+        "overdue_page": overdue_page,
+        "overdue_lines": overdue_lines,
+        "domains": Domain.objects.order_by("name"),
+        "units": [a for a in subtree if a.id != agency.id],
+        "selected_domain": domain_id,
+        "selected_unit": unit.code if unit else "",
+        "filter_query": urlencode(
+            {"period": period.code, "basis": period.basis.value}
+            | ({"domain": domain_id} if domain_id else {})
+            | ({"unit": unit.code} if unit else {})
+        ),
+        "sees_province": sees_every_agency(request.user),
+        **_period_context(period, error),
+    }
+    template = "reports/agency.html"
+    if request.htmx:
+        template += "#overdue" if request.htmx.target == "overdue" else "#content"
+    return render(request, template, context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@require_role(Role.PROVINCE_OFFICE, Role.HOME_AFFAIRS, Role.ADMINISTRATOR)
+def domains(request: HttpRequest) -> HttpResponse:
+    period, error = _period_from(request)
+    context = {
+        "domains_page": page_selectors.domains_page_build(period=period),
+        **_period_context(period, error),
+    }
+    template = "reports/domains.html#content" if request.htmx else "reports/domains.html"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@require_role(Role.PROVINCE_OFFICE)
+def targets(request: HttpRequest) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        form = TargetForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            target_set(
+                indicator=data["indicator"],
+                year=data["year"],
+                level=data["level"] or "",
+                value=form.value,
+                user=request.user,
+                note=data["note"],
+            )
+            messages.success(request, _("Đã lưu mục tiêu."))
+            return redirect("targets")
+        status = 400
+    else:
+        form = TargetForm()
+    return render(
+        request,
+        "reports/targets.html",
+        {"form": form, **page_selectors.targets_overview()},
+        status=status,
+    )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _query(request: HttpRequest, *, keep: tuple[str, ...]) -> str:
+    query = request.GET.copy()
+    for key in list(query):
+        if key not in keep or not query.get(key):
+            del query[key]
+    return query.urlencode()
+
+
+# --- API ----------------------------------------------------------------------------------------
 
 
 def _json_error(message: str, status: int) -> JsonResponse:

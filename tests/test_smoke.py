@@ -29,7 +29,7 @@ def test_a_province_officer_sees_the_home_page_in_vietnamese(client):
     client.force_login(user)
     response = client.get("/")
     assert response.status_code == 200
-    assert "Dữ liệu hiện có" in response.content.decode()
+    assert "Tổng quan toàn tỉnh" in response.content.decode()
 
 
 def test_the_liveness_probe_answers(client):

@@ -1,0 +1,468 @@
+"""Files officials can file: the ranking (XLSX, CSV, JSON) and Biểu số 06 (XLSX).
+
+XLSX: real numeric cells (rates as fractions of 1 formatted as percentages, so they equal the
+`export_kpis` rates exactly; Excel rounds them for display), a title block (report name, period
+and basis, "data as of"), frozen header rows, set column widths, A4 landscape fitted to the page
+width. CSV: UTF-8 with a BOM (Excel then reads Vietnamese correctly); a text cell that starts
+with =, +, - or @ gets a leading apostrophe so a spreadsheet never runs it as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kpi_portal.periods import Basis, Period
+from reports.models import Indicator
+from reports.ranking import TABLE_LABELS, Ranking, ranking_as_dict
+from reports.report06 import REPORT06_HEADER, Report06
+
+RANKING_TITLE = "BẢNG XẾP HẠNG KẾT QUẢ CẢI CÁCH THỦ TỤC HÀNH CHÍNH"
+REPORT06_TITLE = "TỔNG HỢP TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PERCENT = "0.00%"
+SCORE = "0.00"
+INTEGER = "#,##0"
+BASIS_LABELS = {
+    Basis.CALENDAR: "theo tháng dương lịch",
+    Basis.REPORTING: "theo kỳ báo cáo (từ ngày 15 tháng trước đến ngày 14)",
+}
+_BOLD = Font(bold=True)
+_THIN = Side(style="thin", color="808080")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="E7EEF3")
+_GROUP_FILL = PatternFill("solid", fgColor="F3F3F3")
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def period_line(period: Period) -> str:
+    return (
+        f"Kỳ: {period.label}, từ ngày {period.start:%d/%m/%Y} đến ngày {period.end:%d/%m/%Y} "
+        f"({BASIS_LABELS[period.basis]})"
+    )
+
+
+def data_as_of_line(computed_at: datetime | None) -> str:
+    if computed_at is None:
+        return "Số liệu tính đến: chưa tính"
+    return f"Số liệu tính đến: {timezone.localtime(computed_at):%H:%M ngày %d/%m/%Y}"
+
+
+def indicator_names(codes: Iterable[str]) -> dict[str, str]:
+    names = dict(Indicator.objects.filter(code__in=list(codes)).values_list("code", "name"))
+    return {code: names.get(code, code) for code in codes}
+
+
+def _title_block(sheet: Worksheet, lines: list[str], width: int) -> int:
+    """Write the title lines merged across `width` columns; returns the next free row."""
+    for number, text in enumerate(lines, start=1):
+        sheet.cell(row=number, column=1, value=text)
+        sheet.merge_cells(start_row=number, start_column=1, end_row=number, end_column=width)
+        cell = sheet.cell(row=number, column=1)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+        cell.font = Font(bold=number == 1, size=13 if number == 1 else 11)
+    return len(lines) + 2
+
+
+def _print_setup(sheet: Worksheet, header_first_row: int, header_last_row: int) -> None:
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{header_first_row}:{header_last_row}"
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+
+
+def _header_cell(sheet: Worksheet, row: int, column: int, value: str) -> None:
+    cell = sheet.cell(row=row, column=column, value=value)
+    cell.font = _BOLD
+    cell.alignment = _CENTER
+    cell.fill = _HEADER_FILL
+    cell.border = _BOX
+
+
+# --- Ranking ----------------------------------------------------------------------------------
+
+
+def ranking_columns(ranking: Ranking) -> list[str]:
+    return list(ranking.weights)
+
+
+def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
+    """One sheet per table (Sở, ban, ngành; UBND cấp huyện; Toàn tỉnh)."""
+    codes = ranking_columns(ranking)
+    names = indicator_names(codes)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    province = ranking.province_rates
+    province_text = "; ".join(
+        f"{names[c]}: {_percent_text(province.get(c))}" for c in codes if c in province
+    )
+    weights_text = "; ".join(f"{names[c]}: {ranking.weights[c]:g}" for c in codes)
+    fixed = ["Hạng", "Mã đơn vị", "Đơn vị", "Điểm"]
+    tail = [
+        "Hạng kỳ trước",
+        "Thay đổi hạng",
+        "Đủ điều kiện khen thưởng",
+        "Chỉ tiêu làm giảm kết quả chung của tỉnh",
+        "Ưu tiên (thí điểm toàn trình)",
+    ]
+    width = len(fixed) + 2 * len(codes) + len(tail)
+    for table, rows in ranking.tables.items():
+        sheet = workbook.create_sheet(TABLE_LABELS[table][:31])
+        top = _title_block(
+            sheet,
+            [
+                RANKING_TITLE,
+                f"{TABLE_LABELS[table]}. {period_line(ranking.period)}",
+                data_as_of_line(ranking.computed_at),
+                f"Trọng số: {weights_text}. Tỷ lệ toàn tỉnh: {province_text}",
+            ],
+            width,
+        )
+        first, second = top, top + 1
+        for column, label in enumerate(fixed, start=1):
+            _header_cell(sheet, first, column, label)
+            _header_cell(sheet, second, column, "")
+            sheet.merge_cells(
+                start_row=first, start_column=column, end_row=second, end_column=column
+            )
+        column = len(fixed) + 1
+        for code in codes:
+            _header_cell(sheet, first, column, names[code])
+            _header_cell(sheet, first, column + 1, "")
+            sheet.merge_cells(
+                start_row=first, start_column=column, end_row=first, end_column=column + 1
+            )
+            _header_cell(sheet, second, column, "Tỷ lệ")
+            _header_cell(sheet, second, column + 1, "Điểm đạt / tối đa")
+            column += 2
+        for label in tail:
+            _header_cell(sheet, first, column, label)
+            _header_cell(sheet, second, column, "")
+            sheet.merge_cells(
+                start_row=first, start_column=column, end_row=second, end_column=column
+            )
+            column += 1
+        for row in rows:
+            values: list[Any] = [row.rank, row.agency, row.name, row.score]
+            formats = [None, None, None, SCORE]
+            for code in codes:
+                values += [row.rates.get(code), row.earned.get(code)]
+                formats += [PERCENT, SCORE]
+            values += [
+                row.previous_rank,
+                row.rank_change,
+                "Có" if row.eligible else "Không",
+                "; ".join(
+                    f"{names.get(d.indicator, d.indicator)} ({_percent_text(d.agency_rate)} < "
+                    f"{_percent_text(d.province_rate)} toàn tỉnh)"
+                    for d in row.disqualified_by
+                ),
+                _priority_text(row.pilot_priority),
+            ]
+            formats += [None, "+0;-0;0", None, None, None]
+            sheet.append(values)
+            for column, number_format in enumerate(formats, start=1):
+                cell = sheet.cell(row=sheet.max_row, column=column)
+                cell.border = _BOX
+                if number_format:
+                    cell.number_format = number_format
+        widths = [7, 11, 34, 9] + [11, 10] * len(codes) + [9, 9, 12, 40, 14]
+        for column, value in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(column)].width = value
+        sheet.freeze_panes = sheet.cell(row=second + 1, column=4)
+        _print_setup(sheet, first, second)
+    _save(workbook, path)
+
+
+def _percent_text(rate: float | None) -> str:
+    from kpi_portal.formatting import format_percent
+
+    return format_percent(rate)
+
+
+def _priority_text(value: bool | None) -> str:
+    if value is None:
+        return "Không có dữ liệu"
+    return "Có" if value else "Không"
+
+
+def _neutralise(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
+    """CSV with a UTF-8 BOM, formula-looking text neutralised, empty cell for None."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for values in rows:
+        writer.writerow(
+            [
+                ""
+                if v is None
+                else "true"
+                if v is True
+                else "false"
+                if v is False
+                else _neutralise(v)
+                for v in values
+            ]
+        )
+    return buffer.getvalue()
+
+
+def ranking_csv(ranking: Ranking) -> str:
+    codes = ranking_columns(ranking)
+    header = ["table", "rank", "agency", "name", "score"]
+    header += [f"rate_{c}" for c in codes] + [f"points_{c}" for c in codes]
+    header += ["eligible", "disqualified_by", "pilot_priority", "previous_rank", "rank_change"]
+    header += ["period", "basis", "computed_at"]
+    computed = (
+        timezone.localtime(ranking.computed_at).isoformat(timespec="seconds")
+        if ranking.computed_at
+        else None
+    )
+    rows = []
+    for table, table_rows in ranking.tables.items():
+        for row in table_rows:
+            rows.append(
+                [table, row.rank, row.agency, row.name, row.score]
+                + [row.rates.get(c) for c in codes]
+                + [row.earned.get(c) for c in codes]
+                + [
+                    row.eligible,
+                    " ".join(row.disqualified_codes),
+                    row.pilot_priority,
+                    row.previous_rank,
+                    row.rank_change,
+                    ranking.period.code,
+                    ranking.period.basis.value,
+                    computed,
+                ]
+            )
+    return csv_text(header, rows)
+
+
+def ranking_json(ranking: Ranking) -> str:
+    return json.dumps(ranking_as_dict(ranking), ensure_ascii=False, indent=1)
+
+
+# --- Biểu số 06 -------------------------------------------------------------------------------
+
+
+def report06_xlsx(report: Report06, path: Path | io.BytesIO) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Biểu số 06"
+    sheet.cell(row=1, column=13, value="Biểu số 06")
+    top = _title_block(
+        sheet,
+        [
+            REPORT06_TITLE,
+            period_line(report.period),
+            data_as_of_line(report.computed_at),
+            "Đơn vị tính: số hồ sơ",
+        ],
+        12,
+    )
+    sheet.cell(row=1, column=13).font = Font(italic=True, bold=True)
+    first, second, numbers = top, top + 1, top + 2
+    label = "Lĩnh vực" if report.by == "domain" else "Đơn vị"
+    for column, text in ((1, "STT"), (2, label)):
+        _header_cell(sheet, first, column, text)
+        _header_cell(sheet, second, column, "")
+        sheet.merge_cells(start_row=first, start_column=column, end_row=second, end_column=column)
+    column = 3
+    for group, subs in REPORT06_HEADER:
+        _header_cell(sheet, first, column, group)
+        for offset, sub in enumerate(subs):
+            if offset:
+                _header_cell(sheet, first, column + offset, "")
+            _header_cell(sheet, second, column + offset, sub)
+        sheet.merge_cells(
+            start_row=first, start_column=column, end_row=first, end_column=column + len(subs) - 1
+        )
+        column += len(subs)
+    for column in range(1, 14):
+        _header_cell(sheet, numbers, column, f"({column})")
+    for row in report.rows:
+        sheet.append([row.number, row.label, *row.values])
+        current = sheet.max_row
+        for column in range(1, 14):
+            cell = sheet.cell(row=current, column=column)
+            cell.border = _BOX
+            if column >= 3:
+                cell.number_format = INTEGER
+            if row.kind != "row":
+                cell.font = _BOLD
+                cell.fill = _GROUP_FILL
+        sheet.cell(row=current, column=1).alignment = Alignment(horizontal="center")
+    widths = [6, 38, 10, 11, 13, 11, 10, 10, 10, 10, 10, 10, 10]
+    for column, value in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = value
+    sheet.row_dimensions[second].height = 45
+    sheet.freeze_panes = sheet.cell(row=numbers + 1, column=3)
+    _print_setup(sheet, first, numbers)
+    _save(workbook, path)
+
+
+def report06_csv(report: Report06) -> str:
+    header = ["STT", "Đơn vị / Lĩnh vực"] + [f"({n})" for n in range(3, 14)]
+    return csv_text(header, ([row.number, row.label, *row.values] for row in report.rows))
+
+
+def _save(workbook: Workbook, path: Path | io.BytesIO) -> None:
+    workbook.properties.creator = "Cổng theo dõi cải cách TTHC"
+    workbook.save(path)
+
+
+# --- PDF (for signing and filing) --------------------------------------------------------------
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+
+
+def _pdf(title: str, lines: list[str]) -> Any:
+    """An A4 landscape document with DejaVu Sans embedded (it has every Vietnamese letter)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.add_font("DejaVu", "", str(FONTS_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(title)
+    pdf.set_creator("Cổng theo dõi cải cách TTHC")
+    pdf.set_margins(10, 10, 10)
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(0, 7, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    for line in lines:
+        pdf.multi_cell(0, 5, line, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    return pdf
+
+
+def _number(value: int) -> str:
+    from kpi_portal.formatting import format_number
+
+    return format_number(value)
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def ranking_pdf(ranking: Ranking, path: Path | io.BytesIO) -> None:
+    """The three tables one after another: rank, agency, score, each indicator's rate and points,
+    eligibility with its reasons."""
+    from fpdf.fonts import FontFace
+
+    codes = ranking_columns(ranking)
+    names = indicator_names(codes)
+    pdf = _pdf(
+        RANKING_TITLE,
+        [period_line(ranking.period), data_as_of_line(ranking.computed_at)],
+    )
+    heading = FontFace(emphasis="BOLD", fill_color=(231, 238, 243))
+    widths = [12, 62, 16] + [26] * len(codes) + [52]
+    for table, rows in ranking.tables.items():
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.cell(0, 7, TABLE_LABELS[table], new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 8)
+        with pdf.table(
+            col_widths=widths,
+            width=sum(widths),
+            headings_style=heading,
+            line_height=4.2,
+            text_align="LEFT",
+            num_heading_rows=1,
+        ) as grid:
+            head = grid.row()
+            for text in ["Hạng", "Đơn vị", "Điểm", *(names[c] for c in codes)]:
+                head.cell(text)
+            head.cell("Đủ điều kiện khen thưởng")
+            for row in rows:
+                line = grid.row()
+                line.cell(str(row.rank) if row.rank else "—")
+                line.cell(row.name)
+                line.cell(_score(row.score))
+                for code in codes:
+                    if row.possible.get(code) is None:
+                        line.cell("—")
+                    else:
+                        line.cell(
+                            f"{_percent_text(row.rates.get(code))}\n"
+                            f"{_score(row.earned.get(code))}/{_score(row.possible.get(code))} đ"
+                        )
+                reasons = "; ".join(
+                    f"{names.get(d.indicator, d.indicator)} {_percent_text(d.agency_rate)} < "
+                    f"{_percent_text(d.province_rate)}"
+                    for d in row.disqualified_by
+                )
+                line.cell("Có" if row.eligible else f"Không: {reasons}")
+        pdf.ln(4)
+    pdf.output(path)
+
+
+def report06_pdf(report: Report06, path: Path | io.BytesIO) -> None:
+    """Biểu số 06 with its two-row merged header and the column numbers row."""
+    from fpdf.fonts import FontFace
+
+    pdf = _pdf(
+        REPORT06_TITLE,
+        [
+            period_line(report.period),
+            data_as_of_line(report.computed_at),
+            "Đơn vị tính: số hồ sơ",
+        ],
+    )
+    heading = FontFace(emphasis="BOLD", fill_color=(231, 238, 243))
+    group_style = FontFace(emphasis="BOLD", fill_color=(243, 243, 243))
+    widths = [10, 66] + [18] * 11
+    pdf.set_font("DejaVu", "", 8)
+    with pdf.table(
+        col_widths=widths,
+        width=sum(widths),
+        headings_style=heading,
+        line_height=4.2,
+        text_align="CENTER",
+        num_heading_rows=3,
+    ) as grid:
+        first = grid.row()
+        first.cell("STT", rowspan=2)
+        first.cell("Lĩnh vực" if report.by == "domain" else "Đơn vị", rowspan=2)
+        for group, subs in REPORT06_HEADER:
+            first.cell(group, colspan=len(subs))
+        second = grid.row()
+        for _group, subs in REPORT06_HEADER:
+            for sub in subs:
+                second.cell(sub)
+        numbers = grid.row()
+        for n in range(1, 14):
+            numbers.cell(f"({n})")
+        for row in report.rows:
+            style = group_style if row.kind != "row" else None
+            line = grid.row(style=style)
+            line.cell(row.number)
+            line.cell(row.label, align="LEFT")
+            for value in row.values:
+                line.cell(_number(value), align="RIGHT")
+    pdf.output(path)

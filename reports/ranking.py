@@ -1,0 +1,344 @@
+"""The Home Affairs ranking tables, built from the KPI facts (domain.md section 6).
+
+`ranking_build(period=…)` reads the facts of the period and of the same kind of period just
+before it (for the previous rank), the targets and the scoring weights: a constant number of
+queries, whatever the number of agencies. The arithmetic is `reports.scoring`.
+
+Three tables: `so` (provincial agencies), `huyen` (districts, each scored on its node: its own
+dossiers and its communes'), `all` (both together, ranked together). A provincial agency is
+scored on its node too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+
+from agencies.models import Agency, AgencyLevel
+from kpi_portal.periods import Period, PeriodError, parse_period
+from reports.indicators import indicator_fraction
+from reports.models import Indicator, ScoringWeight, ScoringWeightChange
+from reports.scoring import (
+    DEFAULT_WEIGHTS,
+    DIRECTIVE_INDICATORS,
+    Disqualification,
+    eligibility_check,
+    previous_period_code,
+    ranks_with_ties,
+    score_compute,
+)
+from reports.selectors import Counters, TargetBook, kpi_counters_for_period, zero_counters
+
+TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("so", (AgencyLevel.DEPARTMENT.value,)),
+    ("huyen", (AgencyLevel.DISTRICT.value,)),
+    ("all", (AgencyLevel.DEPARTMENT.value, AgencyLevel.DISTRICT.value)),
+)
+TABLE_LABELS = {
+    "so": "Sở, ban, ngành",
+    "huyen": "UBND cấp huyện",
+    "all": "Toàn tỉnh",
+}
+
+
+# --- Weights ----------------------------------------------------------------------------------
+
+
+def scoring_weights() -> dict[str, Decimal]:
+    """The scored indicators and their weights (> 0), in display order; the default when none."""
+    weights = {
+        code: weight
+        for code, weight in ScoringWeight.objects.order_by(
+            "indicator__sort_order", "indicator__code"
+        ).values_list("indicator__code", "weight")
+        if weight > 0
+    }
+    return weights or dict(DEFAULT_WEIGHTS)
+
+
+@transaction.atomic
+def scoring_weight_set(
+    *,
+    indicator: Indicator,
+    weight: Decimal | None,
+    user: AbstractBaseUser | None = None,
+    note: str = "",
+) -> ScoringWeight | None:
+    """Set (None: remove) an indicator's weight, recording who changed it, when, old and new."""
+    current = ScoringWeight.objects.select_for_update().filter(indicator=indicator).first()
+    old = current.weight if current else None
+    if old == weight:
+        return current
+    if weight is None:
+        current.delete()  # type: ignore[union-attr]
+        current = None
+    elif current is None:
+        current = ScoringWeight.objects.create(indicator=indicator, weight=weight)
+    else:
+        current.weight = weight
+        current.save(update_fields=["weight", "updated_at"])
+    ScoringWeightChange.objects.create(
+        indicator=indicator,
+        old_weight=old,
+        new_weight=weight,
+        changed_by=user if user is not None and user.is_authenticated else None,
+        note=note,
+    )
+    return current
+
+
+# --- Tables -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RankingRow:
+    agency: str
+    name: str
+    level: str
+    score: float | None
+    rank: int | None
+    fractions: dict[str, tuple[int, int]]
+    rates: dict[str, float | None]
+    earned: dict[str, float | None]
+    possible: dict[str, float | None]
+    disqualified_by: list[Disqualification]
+    pilot_priority: bool | None = None  # the pilot feature does not exist yet: no data
+    previous_rank: int | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return not self.disqualified_by
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places moved up since the previous period (negative: down); None without both ranks."""
+        if self.rank is None or self.previous_rank is None:
+            return None
+        return self.previous_rank - self.rank
+
+    @property
+    def disqualified_codes(self) -> list[str]:
+        return [d.indicator for d in self.disqualified_by]
+
+
+@dataclass
+class Ranking:
+    period: Period
+    previous_period: Period | None
+    computed_at: datetime | None
+    weights: dict[str, Decimal]
+    province: dict[str, tuple[int, int]]
+    province_targets: dict[str, Decimal | None]
+    tables: dict[str, list[RankingRow]] = field(default_factory=dict)
+
+    @property
+    def province_rates(self) -> dict[str, float | None]:
+        return {code: (num / den if den else None) for code, (num, den) in self.province.items()}
+
+
+def _fractions(counters: Mapping[str, int] | None, codes: tuple[str, ...]) -> dict:
+    counters = counters or zero_counters()
+    return {code: indicator_fraction(code, counters) for code in codes}
+
+
+def previous_period(period: Period) -> Period | None:
+    code = previous_period_code(
+        code=period.code, kind=period.kind.value, year=period.year, first_month=period.first_month
+    )
+    if code is None:
+        return None
+    try:
+        return parse_period(code, period.basis)
+    except PeriodError:
+        return None
+
+
+def _scores(
+    *,
+    agencies: list[Agency],
+    counters: Mapping[str, Counters],
+    weights: Mapping[str, Decimal],
+    book: TargetBook,
+    year: int,
+    codes: tuple[str, ...],
+) -> dict[str, tuple[dict, Any]]:
+    result = {}
+    for agency in agencies:
+        fractions = _fractions(counters.get(agency.code), codes)
+        targets = {
+            code: book.value(indicator=code, year=year, level=agency.level) for code in codes
+        }
+        result[agency.code] = (
+            fractions,
+            score_compute(fractions=fractions, targets=targets, weights=weights),
+        )
+    return result
+
+
+def _ranked_agencies(period: Period) -> list[Agency]:
+    """Provincial agencies and districts valid on some day of the period, in tree order."""
+    return list(
+        Agency.objects.filter(
+            level__in=[AgencyLevel.DEPARTMENT, AgencyLevel.DISTRICT],
+        )
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=period.end))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.start))
+        .order_by("path")
+        .only("code", "name", "level", "path")
+    )
+
+
+def ranking_build(*, period: Period) -> Ranking:
+    """The three ranking tables of the period, rows ordered by rank (no score last)."""
+    weights = scoring_weights()
+    codes = tuple(dict.fromkeys([*weights, *DIRECTIVE_INDICATORS]))
+    book = TargetBook.load()
+    agencies = _ranked_agencies(period)
+    root = Agency.objects.filter(level=AgencyLevel.PROVINCE, parent__isnull=True).first()
+    counters, computed_at = kpi_counters_for_period(period=period)
+    province = _fractions(counters.get(root.code) if root else None, codes)
+    province_targets = {
+        code: book.value(indicator=code, year=period.year, level=AgencyLevel.PROVINCE.value)
+        for code in codes
+    }
+    current = _scores(
+        agencies=agencies,
+        counters=counters,
+        weights=weights,
+        book=book,
+        year=period.year,
+        codes=codes,
+    )
+    before = previous_period(period)
+    previous_scores: dict[str, Any] = {}
+    if before is not None:
+        previous_counters, _ = kpi_counters_for_period(period=before)
+        previous_scores = _scores(
+            agencies=agencies,
+            counters=previous_counters,
+            weights=weights,
+            book=book,
+            year=before.year,
+            codes=codes,
+        )
+    ranking = Ranking(
+        period=period,
+        previous_period=before,
+        computed_at=computed_at,
+        weights=weights,
+        province=province,
+        province_targets=province_targets,
+    )
+    for table, levels in TABLES:
+        members = [a for a in agencies if a.level in levels]
+        ranks = ranks_with_ties([current[a.code][1].score for a in members])
+        previous_ranks: list[int | None] = [None] * len(members)
+        if previous_scores:
+            previous_ranks = ranks_with_ties([previous_scores[a.code][1].score for a in members])
+        rows = []
+        for agency, rank, previous_rank in zip(members, ranks, previous_ranks, strict=True):
+            fractions, breakdown = current[agency.code]
+            rows.append(
+                RankingRow(
+                    agency=agency.code,
+                    name=agency.name,
+                    level=agency.level,
+                    score=breakdown.score,
+                    rank=rank,
+                    previous_rank=previous_rank,
+                    fractions=fractions,
+                    rates={c: (n / d if d else None) for c, (n, d) in fractions.items()},
+                    earned=breakdown.earned,
+                    possible=breakdown.possible,
+                    disqualified_by=eligibility_check(
+                        fractions=fractions,
+                        province_fractions=province,
+                        province_targets=province_targets,
+                    ),
+                )
+            )
+        order = {a.code: i for i, a in enumerate(members)}
+        rows.sort(key=lambda r: (r.rank is None, r.rank or 0, order[r.agency]))
+        ranking.tables[table] = rows
+    return ranking
+
+
+def ranking_as_dict(ranking: Ranking) -> dict[str, Any]:
+    """The JSON of design.md ("The JSON of export_ranking")."""
+    from reports.exports import _iso
+
+    def weight(value: Decimal) -> int | float:
+        return int(value) if value == value.to_integral_value() else float(value)
+
+    return {
+        "period": ranking.period.code,
+        "basis": ranking.period.basis.value,
+        "computed_at": _iso(ranking.computed_at),
+        "weights": {code: weight(value) for code, value in ranking.weights.items()},
+        "province": ranking.province_rates,
+        "tables": {
+            table: [
+                {
+                    "agency": row.agency,
+                    "name": row.name,
+                    "score": row.score,
+                    "rank": row.rank,
+                    "rates": row.rates,
+                    "points": row.earned,
+                    "eligible": row.eligible,
+                    "disqualified_by": row.disqualified_codes,
+                    "pilot_priority": row.pilot_priority,
+                }
+                for row in rows
+            ]
+            for table, rows in ranking.tables.items()
+        },
+    }
+
+
+def ranking_for_agency(ranking: Ranking, *, agency: Agency) -> Ranking:
+    """The same ranking with only the rows of `agency` (an agency head sees their own row)."""
+    return Ranking(
+        period=ranking.period,
+        previous_period=ranking.previous_period,
+        computed_at=ranking.computed_at,
+        weights=ranking.weights,
+        province=ranking.province,
+        province_targets=ranking.province_targets,
+        tables={
+            table: [row for row in rows if row.agency == agency.code]
+            for table, rows in ranking.tables.items()
+        },
+    )
+
+
+def ranking_chart(ranking: Ranking, *, table: str) -> dict[str, Any]:
+    """A plotly bar chart of the table's scores (a figure dict for json_script)."""
+    rows = [row for row in ranking.tables.get(table, []) if row.score is not None]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": [round(row.score, 2) for row in rows],
+                "y": [row.name for row in rows],
+                "marker": {"color": ["#1f6f43" if row.eligible else "#b5481f" for row in rows]},
+                "hovertemplate": "%{y}: %{x:.2f} điểm<extra></extra>",
+            }
+        ],
+        "layout": {
+            "height": max(240, 28 * len(rows) + 80),
+            "autosize": True,
+            "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
+            "xaxis": {"range": [0, 100], "title": {"text": "Điểm"}},
+            "yaxis": {"autorange": "reversed", "automargin": True},
+        },
+        "config": {"displayModeBar": False},
+    }

@@ -1,0 +1,247 @@
+"""Home Affairs pages: the rankings (/rankings/) and the standard report Biểu số 06 (/reports/06/),
+with their downloads. One view and one template per page serve the page and its HTMX swaps.
+
+Home Affairs, the province office and administrators see every agency; an agency head sees only
+their own row and rank (and the report for their own subtree); no role: 403.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from agencies.models import Agency
+from kpi_portal.access import membership_for, require_role, sees_every_agency
+from kpi_portal.formatting import format_percent
+from kpi_portal.periods import Basis, Period, PeriodError, parse_basis, parse_period
+from reports import page_selectors
+from reports.export_files import (
+    indicator_names,
+    ranking_csv,
+    ranking_json,
+    ranking_pdf,
+    ranking_xlsx,
+    report06_pdf,
+    report06_xlsx,
+)
+from reports.ranking import (
+    TABLE_LABELS,
+    Ranking,
+    ranking_build,
+    ranking_chart,
+    ranking_for_agency,
+)
+from reports.report06 import REPORT06_HEADER, report06_build
+
+BASIS_CHOICES = [
+    (Basis.CALENDAR.value, "Theo tháng dương lịch"),
+    (Basis.REPORTING.value, "Theo kỳ báo cáo"),
+]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _period_from(request: HttpRequest) -> tuple[Period, str | None]:
+    """The period and basis of ?period=&basis=, or the default one with an error to show."""
+    error = None
+    try:
+        basis = parse_basis(request.GET.get("basis"))
+    except PeriodError as exc:
+        basis, error = Basis.CALENDAR, str(exc)
+    code = request.GET.get("period", "").strip()
+    if code:
+        try:
+            return parse_period(code, basis), error
+        except PeriodError as exc:
+            error = str(exc)
+    return page_selectors.period_default(basis=basis), error
+
+
+def _period_context(period: Period, error: str | None) -> dict[str, Any]:
+    choices = page_selectors.period_choices(basis=period.basis)
+    if period.code not in {c.code for c in choices}:
+        choices.insert(0, page_selectors.PeriodChoice(period.code, period.label))
+    return {
+        "period": period,
+        "period_error": error,
+        "period_choices": choices,
+        "basis_choices": BASIS_CHOICES,
+        "period_query": urlencode({"period": period.code, "basis": period.basis.value}),
+    }
+
+
+def _own_agency(request: HttpRequest) -> Agency | None:
+    """None for those who see every agency; the agency head's own agency otherwise."""
+    if sees_every_agency(request.user):
+        return None
+    membership = membership_for(request)
+    if membership is None or membership.agency is None:
+        raise Http404
+    return membership.agency
+
+
+def _ranking_for(request: HttpRequest, period: Period) -> Ranking:
+    ranking = ranking_build(period=period)
+    own = _own_agency(request)
+    return ranking if own is None else ranking_for_agency(ranking, agency=own)
+
+
+def _score_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def _table_lines(ranking: Ranking, table: str, names: dict[str, str]) -> list[dict[str, Any]]:
+    lines = []
+    for row in ranking.tables.get(table, []):
+        lines.append(
+            {
+                "row": row,
+                "score": _score_text(row.score),
+                "cells": [
+                    {
+                        "code": code,
+                        "name": names[code],
+                        "rate": format_percent(row.rates.get(code)),
+                        "fraction": row.fractions.get(code),
+                        "earned": _score_text(row.earned.get(code)),
+                        "possible": _score_text(row.possible.get(code)),
+                        "scored": row.possible.get(code) is not None,
+                    }
+                    for code in ranking.weights
+                ],
+                "disqualified": [
+                    {
+                        "name": names.get(d.indicator, d.indicator),
+                        "agency_rate": format_percent(d.agency_rate),
+                        "province_rate": format_percent(d.province_rate),
+                        "target": format_percent(d.province_target),
+                    }
+                    for d in row.disqualified_by
+                ],
+            }
+        )
+    return lines
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@require_role()
+def rankings(request: HttpRequest) -> HttpResponse:
+    period, error = _period_from(request)
+    table = request.GET.get("level", "all")
+    if table not in TABLE_LABELS:
+        table = "all"
+    ranking = _ranking_for(request, period)
+    names = indicator_names(list(ranking.weights))
+    query = urlencode({"period": period.code, "basis": period.basis.value})
+    context = {
+        **_period_context(period, error),
+        "ranking": ranking,
+        "computed_at": ranking.computed_at,
+        "table": table,
+        "tabs": [
+            {"code": code, "label": label, "current": code == table}
+            for code, label in TABLE_LABELS.items()
+        ],
+        "indicators": [{"code": c, "name": names[c]} for c in ranking.weights],
+        "province": [
+            {
+                "name": names[code],
+                "rate": format_percent(ranking.province_rates.get(code)),
+                "target": format_percent(ranking.province_targets.get(code)),
+            }
+            for code in ranking.weights
+        ],
+        "lines": _table_lines(ranking, table, names),
+        "chart": {
+            "id": "ranking-chart",
+            "title": _("Điểm của các đơn vị"),
+            "json": json.dumps(ranking_chart(ranking, table=table), ensure_ascii=False),
+        },
+        "own_only": _own_agency(request) is not None,
+        "query": query,
+    }
+    if request.htmx:
+        part = "table" if request.htmx.target == "ranking-table" else "content"
+        return render(request, f"reports/rankings.html#{part}", context)
+    return render(request, "reports/rankings.html", context)
+
+
+@require_GET
+@require_role()
+def rankings_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    period, error = _period_from(request)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    ranking = _ranking_for(request, period)
+    name = f"xep-hang-{period.code}-{period.basis.value}"
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        ranking_xlsx(ranking, buffer)
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    elif fmt == "csv":
+        response = HttpResponse(
+            ranking_csv(ranking).encode("utf-8"), content_type="text/csv; charset=utf-8"
+        )
+    elif fmt == "pdf":
+        buffer = io.BytesIO()
+        ranking_pdf(ranking, buffer)
+        response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
+    elif fmt == "json":
+        response = HttpResponse(
+            ranking_json(ranking).encode("utf-8"), content_type="application/json"
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@require_role()
+def report06(request: HttpRequest) -> HttpResponse:
+    period, error = _period_from(request)
+    by = "domain" if request.GET.get("by") == "domain" else "agency"
+    report = report06_build(period=period, by=by, within=_own_agency(request))
+    context = {
+        **_period_context(period, error),
+        "report": report,
+        "computed_at": report.computed_at,
+        "by": by,
+        "header": REPORT06_HEADER,
+        "query": urlencode({"period": period.code, "basis": period.basis.value, "by": by}),
+    }
+    if request.htmx:
+        return render(request, "reports/report06.html#content", context)
+    return render(request, "reports/report06.html", context)
+
+
+@require_GET
+@require_role()
+def report06_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    period, error = _period_from(request)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404
+    by = "domain" if request.GET.get("by") == "domain" else "agency"
+    report = report06_build(period=period, by=by, within=_own_agency(request))
+    buffer = io.BytesIO()
+    if fmt == "pdf":
+        report06_pdf(report, buffer)
+        response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
+    else:
+        report06_xlsx(report, buffer)
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="bieu-06-{period.code}-{period.basis.value}-{by}.{fmt}"'
+    )
+    return response

@@ -1,0 +1,213 @@
+"""The province overview (/): figures against the hand-worked set, grouping, colours, sorting,
+HTMX swaps, the agency head's landing and a constant number of queries."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agencies.models import Agency, AgencyLevel, Membership, Role
+from reports.models import RateBand
+from reports.page_selectors import Bands
+from reports.services import kpi_full_recompute
+from tests.reports.kpi_data import end_of_day, make_dossier, vn
+from tests.reports.pages_data import pages_data_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data(tree):
+    return pages_data_create(tree)
+
+
+@pytest.fixture
+def officer(client, tree):
+    user = User.objects.create_user("office", password="x")
+    Membership.objects.create(user=user, role=Role.PROVINCE_OFFICE, agency=tree.province)
+    client.force_login(user)
+    return client
+
+
+def _row(html: str, scope: str) -> str:
+    match = re.search(rf'<tr[^>]*data-scope="{re.escape(scope)}".*?</tr>', html, re.S)
+    assert match, scope
+    return match.group(0)
+
+
+def _rates(row_html: str) -> list[str]:
+    return re.findall(r"<summary>([^<]+)<", row_html) or re.findall(r">(—)<", row_html)
+
+
+class TestTheFigures:
+    def test_the_province_row_comes_first_with_its_six_rates_cut_to_two_decimals(
+        self, officer, data
+    ):
+        html = officer.get("/", {"period": "2023-H1"}).content.decode()
+        province = _row(html, "QT")
+        assert _rates(province) == ["85,71%", "33,33%", "57,14%", "66,66%", "28,57%", "66,66%"]
+        assert "4 / 7" in province  # numerator / denominator shown on tap
+        assert html.index('data-scope="QT"') < html.index('data-scope="level:so"')
+
+    def test_the_groups_carry_their_level_totals_before_their_agencies(self, officer, data):
+        html = officer.get("/", {"period": "2023-H1"}).content.decode()
+        assert "Sở, ban, ngành" in html and "UBND cấp huyện" in html
+        # level:huyen counts the district's own dossiers: 1 of 2 on time; its node counts 2 of 3.
+        assert _rates(_row(html, "level:huyen"))[2] == "50,00%"
+        assert _rates(_row(html, "HL"))[2] == "66,66%"
+        assert _rates(_row(html, "STP")) == [
+            "75,00%",
+            "50,00%",
+            "50,00%",
+            "50,00%",
+            "25,00%",
+            "50,00%",
+        ]
+        assert html.index('data-scope="level:so"') < html.index('data-scope="STP"')
+        assert html.index('data-scope="STP"') < html.index('data-scope="level:huyen"')
+        assert html.index('data-scope="level:huyen"') < html.index('data-scope="HL"')
+        assert 'data-scope="HL-X1"' not in html  # communes are on their district's page
+
+    def test_each_cell_is_coloured_by_its_band(self, officer, data):
+        html = officer.get("/", {"period": "2023-H1"}).content.decode()
+        stp = _row(html, "STP")
+        cells = re.findall(r'class="num rate band-(\w+)"', stp)
+        # online payment 50% >= 30% target: met; on time 50% << 100%: far.
+        assert cells[5] == "met"
+        assert cells[2] == "far"
+        assert 'title="2 / 4 · mục tiêu 100,00%"' in stp
+
+    def test_an_undefined_rate_is_a_dash_not_zero(self, officer, data):
+        # In Q3 only d4 (open, overdue) is left: nothing received, so digitization is undefined.
+        html = officer.get("/", {"period": "2023-Q3"}).content.decode()
+        cells = re.findall(r'<td class="num rate band-(\w+)"[^>]*>(.*?)</td>', _row(html, "STP"))
+        assert cells[0][0] == "none" and "—" in cells[0][1]
+        assert cells[2][0] == "far" and "0,00%" in cells[2][1]  # on time 0/1 is a real 0
+
+    def test_the_data_as_of_time_is_always_shown(self, officer, data):
+        html = officer.get("/").content.decode()
+        assert "Dữ liệu tính đến" in html
+        assert "01/07/2023" in html
+
+    def test_the_default_period_is_the_latest_complete_half_year_with_dossiers(self, officer, data):
+        html = officer.get("/").content.decode()
+        assert "6 tháng đầu năm 2023" in html
+        assert re.search(r'<option value="2023-H1" selected>', html)
+
+    def test_the_reporting_basis_uses_its_own_period(self, officer, data):
+        html = officer.get("/", {"period": "2023-H1", "basis": "reporting"}).content.decode()
+        assert "15/12/2022 – 14/06/2023" in html
+        # x1 (received 01/05) and h1, h2 (April) are inside; STP's March dossiers too.
+        assert _rates(_row(html, "QT"))[2] == "57,14%"
+
+    def test_a_wrong_period_says_so_and_shows_the_default(self, officer, data):
+        response = officer.get("/", {"period": "2023-H7"})
+        assert response.status_code == 200
+        assert "Kỳ không hợp lệ" in response.content.decode()
+
+
+class TestSortingAndHtmx:
+    def test_sorting_by_an_indicator_orders_the_agencies_within_their_group(
+        self, officer, data, tree
+    ):
+        department = Agency.objects.create(
+            code="SYT", name="Sở Y tế", level=AgencyLevel.DEPARTMENT, parent=tree.province
+        )
+        make_dossier(
+            department,
+            tree.civil,
+            received_at=vn(2023, 2, 1),
+            due_at=end_of_day(2023, 2, 5),
+            finished_at=vn(2023, 2, 2),
+        )
+        kpi_full_recompute()
+        ascending = officer.get("/", {"period": "2023-H1", "sort": "on_time"}).content.decode()
+        assert ascending.index('data-scope="STP"') < ascending.index('data-scope="SYT"')
+        assert 'aria-sort="ascending"' in ascending
+        descending = officer.get(
+            "/", {"period": "2023-H1", "sort": "on_time", "dir": "desc"}
+        ).content.decode()
+        assert descending.index('data-scope="SYT"') < descending.index('data-scope="STP"')
+
+    def test_with_hx_request_only_the_content_partial_comes_back(self, officer, data):
+        response = officer.get("/", {"period": "2023-Q1"}, headers={"HX-Request": "true"})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert html.lstrip().startswith('<div id="content"')
+        assert "<html" not in html and "<nav" not in html
+        assert "Quý I/2023" in html
+        assert response["Vary"].count("HX-Request") == 1
+
+    def test_without_hx_request_the_whole_page_comes_back(self, officer, data):
+        html = officer.get("/", {"period": "2023-Q1"}).content.decode()
+        assert "<html" in html and 'id="content"' in html and "charts.js" in html
+
+    def test_the_period_form_swaps_the_content_and_pushes_the_url(self, officer, data):
+        html = officer.get("/").content.decode()
+        assert 'hx-target="#content"' in html and 'hx-push-url="true"' in html
+
+    def test_each_indicator_has_a_chart_passed_as_json(self, officer, data):
+        html = officer.get("/", {"period": "2023-H1"}).content.decode()
+        assert html.count('class="chart-data"') == 6
+        assert 'data-chart="chart-on_time"' in html
+
+
+class TestLanding:
+    def test_an_agency_head_lands_on_their_own_agency_page(self, client, data, tree):
+        user = User.objects.create_user("head", password="x")
+        Membership.objects.create(user=user, role=Role.AGENCY_HEAD, agency=tree.district)
+        client.force_login(user)
+        response = client.get("/", {"period": "2023-H1"})
+        assert response.status_code == 302
+        assert response["Location"] == "/agencies/HL/?period=2023-H1"
+
+
+class TestRateBands:
+    def test_the_thresholds_are_data(self, db):
+        bands = Bands.load()
+        assert bands.band(100, 100, Decimal("1")) == "met"
+        assert bands.band(96, 100, Decimal("1")) == "close"  # 4 points below
+        assert bands.band(95, 100, Decimal("1")) == "close"  # exactly 5 points below
+        assert bands.band(9499, 10000, Decimal("1")) == "far"
+        assert bands.band(0, 0, Decimal("1")) == "none"
+        RateBand.objects.filter(code="close").update(max_gap_points=Decimal("10"))
+        assert Bands.load().band(91, 100, Decimal("1")) == "close"
+
+
+def _grow(tree, extra_agencies: int, dossiers_each: int, *, prefix: str) -> None:
+    for n in range(extra_agencies):
+        level = AgencyLevel.DEPARTMENT if n % 2 else AgencyLevel.DISTRICT
+        agency = Agency.objects.create(
+            code=f"{prefix}{n}", name=f"Đơn vị {prefix}{n}", level=level, parent=tree.province
+        )
+        for k in range(dossiers_each):
+            make_dossier(
+                agency,
+                tree.land,
+                received_at=vn(2023, 2, 1 + k),
+                due_at=end_of_day(2023, 2, 20),
+                finished_at=vn(2023, 3, 1) if k % 2 else None,
+            )
+    kpi_full_recompute()
+
+
+def _count(client, url: str, params: dict) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+def test_the_overview_uses_the_same_number_of_queries_whatever_the_data_size(
+    officer, tree, django_assert_num_queries
+):
+    _grow(tree, 1, 1, prefix="A")
+    small = _count(officer, "/", {"period": "2023-H1"})
+    _grow(tree, 6, 4, prefix="B")
+    with django_assert_num_queries(small):
+        officer.get("/", {"period": "2023-H1"})
+    assert small <= 15

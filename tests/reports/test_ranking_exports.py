@@ -1,0 +1,136 @@
+"""export_ranking as an operator runs it: JSON, CSV and an XLSX read back with openpyxl."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import load_workbook
+
+from kpi_portal.periods import parse_period
+from reports.export_files import csv_text
+from reports.ranking import ranking_build
+from tests.reports.ranking_data import ranking_province_create
+
+pytestmark = pytest.mark.django_db
+CODES = ["digitization", "on_time", "apology", "online_payment"]
+
+
+@pytest.fixture
+def computed(db):
+    ranking_province_create()
+    call_command("compute_kpis", "--full", verbosity=0)
+
+
+def _kpi_rates(tmp_path) -> dict[tuple[str, str], float | None]:
+    path = tmp_path / "kpis.json"
+    call_command("export_kpis", "--period", "2023-H1", "-o", str(path))
+    rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+    return {(r["agency"], r["indicator"]): r["rate"] for r in rows}
+
+
+class TestTheJson:
+    def test_it_has_the_shape_of_the_design_and_the_hand_worked_figures(self, computed, tmp_path):
+        path = tmp_path / "ranking.json"
+        call_command("export_ranking", "--period", "2023-H1", "--format", "json", "-o", str(path))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert (data["period"], data["basis"]) == ("2023-H1", "calendar")
+        assert data["computed_at"]
+        assert set(data["tables"]) == {"so", "huyen", "all"}
+        assert [(r["agency"], r["rank"]) for r in data["tables"]["so"]] == [
+            ("S1", 1),
+            ("S2", 1),
+            ("S3", 3),
+        ]
+        assert data["tables"]["so"][2]["score"] == pytest.approx(250 / 3)
+        assert data["province"]["digitization"] == pytest.approx(9 / 11)
+        kpis = _kpi_rates(tmp_path)
+        for row in data["tables"]["all"]:
+            for code in CODES:
+                assert row["rates"][code] == kpis[row["agency"], code]
+
+
+class TestTheXlsx:
+    @pytest.fixture
+    def workbook(self, computed, tmp_path):
+        path = tmp_path / "ranking.xlsx"
+        call_command("export_ranking", "--period", "2023-H1", "--format", "xlsx", "-o", str(path))
+        return load_workbook(path)
+
+    def test_it_has_a_sheet_per_table_with_a_title_block(self, workbook):
+        assert workbook.sheetnames == ["Sở, ban, ngành", "UBND cấp huyện", "Toàn tỉnh"]
+        sheet = workbook["Toàn tỉnh"]
+        assert sheet["A1"].value == "BẢNG XẾP HẠNG KẾT QUẢ CẢI CÁCH THỦ TỤC HÀNH CHÍNH"
+        assert "6 tháng đầu năm 2023" in sheet["A2"].value
+        assert "01/01/2023" in sheet["A2"].value and "30/06/2023" in sheet["A2"].value
+        assert sheet["A3"].value.startswith("Số liệu tính đến:")
+        assert "A1:" in " ".join(str(r) for r in sheet.merged_cells.ranges)
+
+    def test_the_header_is_two_merged_rows_and_frozen(self, workbook):
+        sheet = workbook["Toàn tỉnh"]
+        assert sheet["A6"].value == "Hạng" and sheet["C6"].value == "Đơn vị"
+        assert sheet["E6"].value == "Tỷ lệ số hóa thành phần hồ sơ"
+        assert (sheet["E7"].value, sheet["F7"].value) == ("Tỷ lệ", "Điểm đạt / tối đa")
+        merged = {str(r) for r in sheet.merged_cells.ranges}
+        assert {"A6:A7", "E6:F6"} <= merged
+        assert sheet.freeze_panes == "D8"
+        assert sheet.page_setup.orientation == "landscape"
+        assert int(sheet.page_setup.paperSize) == 9  # A4
+
+    def test_numbers_are_numeric_cells_equal_to_the_table_and_to_export_kpis(
+        self, workbook, tmp_path
+    ):
+        ranking = ranking_build(period=parse_period("2023-H1"))
+        kpis = _kpi_rates(tmp_path)
+        sheet = workbook["Toàn tỉnh"]
+        rows = list(sheet.iter_rows(min_row=8, values_only=False))
+        assert len(rows) == len(ranking.tables["all"]) == 5
+        for cells, expected in zip(rows, ranking.tables["all"], strict=True):
+            assert cells[0].value == expected.rank
+            assert cells[1].value == expected.agency
+            assert isinstance(cells[3].value, int | float)  # 100.0 reads back as 100
+            # Excel keeps 15 significant digits: equal to that precision
+            assert cells[3].value == pytest.approx(expected.score, rel=1e-14)
+            for index, code in enumerate(CODES):
+                rate_cell = cells[4 + 2 * index]
+                assert expected.rates[code] == kpis[expected.agency, code]
+                if expected.rates[code] is None:
+                    assert rate_cell.value is None
+                else:
+                    assert rate_cell.value == pytest.approx(expected.rates[code], rel=1e-14)
+                if rate_cell.value is not None:
+                    assert isinstance(rate_cell.value, int | float)
+                    assert rate_cell.number_format == "0.00%"
+        h1 = rows[3]
+        assert h1[1].value == "H1"
+        assert h1[4 + 2 * 4 + 2].value == "Không"  # eligible
+        assert "Tỷ lệ giải quyết trước hạn, đúng hạn (50,00% < 81,81% toàn tỉnh)" in h1[15].value
+        assert h1[16].value == "Không có dữ liệu"
+
+
+class TestTheCsv:
+    def test_it_starts_with_a_bom_and_carries_every_table(self, computed, tmp_path):
+        path = tmp_path / "ranking.csv"
+        call_command("export_ranking", "--period", "2023-H1", "-o", str(path))
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+        assert len(rows) == 3 + 2 + 5
+        s3 = next(r for r in rows if r["table"] == "so" and r["agency"] == "S3")
+        assert (s3["rank"], s3["name"], s3["eligible"]) == ("3", "Sở Tài chính", "false")
+        assert float(s3["score"]) == pytest.approx(250 / 3)
+        assert s3["rank_change"] == "-2"
+
+    def test_formula_looking_text_is_neutralised(self):
+        text = csv_text(["a", "b"], [["=HYPERLINK(1)", -2], ["@cmd", "+1"], ["-x", "ok"]])
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        assert rows[1:] == [["'=HYPERLINK(1)", "-2"], ["'@cmd", "'+1"], ["'-x", "ok"]]
+
+
+def test_a_bad_period_is_refused(db, tmp_path):
+    with pytest.raises(CommandError, match="Kỳ không hợp lệ"):
+        call_command("export_ranking", "--period", "2023-H3", "-o", str(tmp_path / "x.json"))

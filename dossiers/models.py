@@ -57,6 +57,9 @@ class Dossier(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        # Only a pointer to the last batch that wrote the row: no database check, which would
+        # cost a deferred trigger per row of every million-row import (docs/benchmarks.md).
+        db_constraint=False,
     )
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 

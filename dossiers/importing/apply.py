@@ -236,8 +236,8 @@ def upsert_dossiers(*, batch_id: int, now: dt.datetime) -> None:
         "INSERT INTO {dossier} (" + ", ".join([*names, "import_batch_id", "updated_at"]) + ") "
         "SELECT " + ", ".join([*selected, "%s", "%s"]) + " FROM {staging} s "
         "JOIN {procedure} p ON p.code = s.procedure_code WHERE true "
-        # Rows in date order fill the date indexes page by page instead of at random.
-        "ORDER BY s.received_at "
+        # Rows in (agency, received) order fill that index page by page instead of at random.
+        "ORDER BY s.agency_id, s.received_at "
         "ON CONFLICT (code) DO UPDATE SET " + updates + " WHERE " + changed
     )
     with connection.cursor() as cursor:

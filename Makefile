@@ -24,13 +24,14 @@ RUN_ENV += REDIS_URL=$(REDIS_URL)
 endif
 IGNORED_ENV := $(strip $(foreach v,DATABASE_URL REDIS_URL,$(if $(filter environment,$(origin $(v))),$(v))))
 
-.PHONY: help run test lint format bench clean distclean venv
+.PHONY: help run test lint format messages bench clean distclean venv
 
 help:
 	@echo "make run        set up, load the Quảng Trị demo and serve on http://127.0.0.1:8000"
 	@echo "make test       run the test suite (PostgreSQL and Redis when they answer, else SQLite)"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make format     ruff format + ruff check --fix"
+	@echo "make messages   refresh locale/en (needs gettext); translate the new msgids, then run it again"
 	@echo "make bench      import benchmark on PostgreSQL (minutes; writes bench/out/)"
 	@echo "make clean      remove caches and collected static files (keeps .venv and var/)"
 	@echo "make distclean  clean, and also remove .venv and var/ (the demo database and uploads)"
@@ -109,6 +110,13 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The English catalogue: both django.po and the compiled django.mo are committed, so neither CI
+# nor `make run` needs gettext. Only someone changing user-facing text runs this.
+messages: $(STAMP)
+	$(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=bench --ignore=tests \
+		--ignore=staticfiles --ignore=var
+	$(MANAGE) compilemessages --ignore=.venv
 
 # --- Benchmark ----------------------------------------------------------------------------------
 # Needs PostgreSQL on 127.0.0.1:5432; drops and recreates the database kpi_bench. BENCH_ARGS e.g.

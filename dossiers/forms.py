@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models import ImportKind
+from dossiers.models import ApologyChannel, ImportKind
 
 ACCEPTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -53,3 +53,23 @@ class ImportUploadForm(forms.Form):
                 _("Chỉ nhận tệp CSV (.csv) hoặc Excel (.xlsx)."), code="file_type"
             )
         return uploaded
+
+
+class ApologyForm(forms.Form):
+    """The apology slip's fields for one or several selected dossiers."""
+
+    reason = forms.CharField(
+        label=_("Lý do quá hạn"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    new_due_date = forms.DateField(
+        label=_("Ngày hẹn lại"),
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Chỉ được hẹn lại một lần, sau ngày hẹn trả ban đầu."),
+    )
+    channel = forms.ChoiceField(
+        label=_("Hình thức gửi"),
+        choices=[(c.value, c.label) for c in ApologyChannel if c.value],
+    )
+    signer_name = forms.CharField(label=_("Người ký"), max_length=255)
+    signer_title = forms.CharField(label=_("Chức vụ người ký"), max_length=255)

@@ -19,3 +19,11 @@ def import_batch_validate_task(batch_id: int) -> str:
 @shared_task(name="dossiers.import_batch_apply")
 def import_batch_apply_task(batch_id: int) -> str:
     return import_batch_apply(batch_id=batch_id).status
+
+
+@shared_task(name="dossiers.apology_reminders")
+def apology_reminders_task() -> int:
+    """Mail each agency head their dossiers needing an apology, and the province a summary."""
+    from dossiers.apology_reminders import apology_reminders_send
+
+    return apology_reminders_send()

@@ -74,13 +74,14 @@ INSTALLED_APPS = [
     "agencies",
     "dossiers",
     "reports",
+    "directives",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "kpi_portal.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -184,6 +185,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "ranking-monthly-mail": {
         "task": "reports.ranking_monthly_mail",
         "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
+    # Agency heads: dossiers due by the next working day or overdue without an apology.
+    "apology-reminders-daily": {
+        "task": "dossiers.apology_reminders",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon-fri"),
+    },
+    # Agency heads and the province office: directive tasks due within 7 days or overdue.
+    "directive-deadline-reminders-daily": {
+        "task": "directives.deadline_reminders",
+        "schedule": crontab(hour=7, minute=5),
     },
 }
 

@@ -8,12 +8,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import Indicator, TargetLevel
+from reports.stored_labels import translated
+
+
+class IndicatorChoiceField(forms.ModelChoiceField):
+    """Indicators by their name in the visitor's language (the stored name is Vietnamese)."""
+
+    def label_from_instance(self, obj: Indicator) -> str:
+        return translated(obj.name)
 
 
 class TargetForm(forms.Form):
     """Set one target: an indicator, a year (empty: every year), a level and a percentage."""
 
-    indicator = forms.ModelChoiceField(
+    indicator = IndicatorChoiceField(
         label=_("Chỉ tiêu"),
         queryset=Indicator.objects.all(),
         to_field_name="code",

@@ -20,6 +20,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from agencies.models import Agency, AgencyLevel, Domain
 from dossiers.models import Dossier
@@ -42,18 +43,19 @@ from reports.selectors import (
     kpi_table,
     zero_counters,
 )
+from reports.stored_labels import translated
 
 OVERDUE_PAGE_SIZE = 25
 UNDEFINED_BAND = "none"
 
 # Short column headings for the wide tables; the full names are in each heading's title.
 SHORT_NAMES = {
-    "digitization": "Số hóa",
-    "e_result": "KQ điện tử",
-    "on_time": "Đúng hạn",
-    "apology": "Xin lỗi",
-    "online_submission": "Trực tuyến",
-    "online_payment": "TT trực tuyến",
+    "digitization": gettext_lazy("Số hóa"),
+    "e_result": gettext_lazy("KQ điện tử"),
+    "on_time": gettext_lazy("Đúng hạn"),
+    "apology": gettext_lazy("Xin lỗi"),
+    "online_submission": gettext_lazy("Trực tuyến"),
+    "online_payment": gettext_lazy("TT trực tuyến"),
 }
 
 
@@ -129,7 +131,7 @@ class Bands:
         return self.bands[-1][0]
 
     def label(self, code: str) -> str:
-        return next((label for c, label, _gap in self.bands if c == code), "")
+        return translated(next((label for c, label, _gap in self.bands if c == code), ""))
 
     def make_cell(
         self, code: str, numerator: int, denominator: int, target: Decimal | None
@@ -138,7 +140,7 @@ class Bands:
         return Cell(code, numerator, denominator, target, band, self.label(band))
 
     def legend(self) -> list[tuple[str, str]]:
-        return [(code, label) for code, label, _gap in self.bands]
+        return [(code, translated(label)) for code, label, _gap in self.bands]
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ class Cell:
 
     @property
     def short_name(self) -> str:
-        return SHORT_NAMES.get(self.indicator, self.indicator)
+        return str(SHORT_NAMES.get(self.indicator, self.indicator))
 
     @property
     def rate_text(self) -> str:
@@ -272,10 +274,11 @@ def overview_build(
             by_level[level].append(ScopeRow(scope, name, level, cells[scope], url_code=scope))
     groups = []
     for group_scope, level, title in (
-        ("level:so", AgencyLevel.DEPARTMENT, "Sở, ban, ngành"),
-        ("level:huyen", AgencyLevel.DISTRICT, "UBND cấp huyện"),
+        ("level:so", AgencyLevel.DEPARTMENT, gettext("Sở, ban, ngành")),
+        ("level:huyen", AgencyLevel.DISTRICT, gettext("UBND cấp huyện")),
     ):
-        total = ScopeRow(group_scope, f"Khối {title}", level, cells[group_scope], "group")
+        name = gettext("Khối %(title)s") % {"title": title}
+        total = ScopeRow(group_scope, name, level, cells[group_scope], "group")
         groups.append(OverviewGroup(title, total, _sort_rows(by_level[level], sort, descending)))
     charts = [
         _with_json(_overview_chart(indicator, [row for g in groups for row in g.rows], period))
@@ -334,12 +337,12 @@ def _overview_chart(indicator: Indicator, rows: Sequence[ScopeRow], period: Peri
     ]
     return {
         "id": f"chart-{indicator.code}",
-        "title": indicator.name,
+        "title": translated(indicator.name),
         "figure": {
             "data": [
                 {
                     "type": "bar",
-                    "name": "Tỷ lệ (%)",
+                    "name": gettext("Tỷ lệ (%)"),
                     "x": names,
                     "y": values,
                     "marker": {"color": bars},
@@ -348,15 +351,15 @@ def _overview_chart(indicator: Indicator, rows: Sequence[ScopeRow], period: Peri
                 {
                     "type": "scatter",
                     "mode": "lines",
-                    "name": "Mục tiêu",
+                    "name": gettext("Mục tiêu"),
                     "x": names,
                     "y": targets,
                     "line": {"color": "#1b1f24", "dash": "dash", "width": 2},
-                    "hovertemplate": "Mục tiêu: %{y:.2f}%<extra></extra>",
+                    "hovertemplate": gettext("Mục tiêu") + ": %{y:.2f}%<extra></extra>",
                 },
             ],
             "layout": {
-                "title": {"text": indicator.name, "font": {"size": 14}},
+                "title": {"text": translated(indicator.name), "font": {"size": 14}},
                 "height": 280,
                 "margin": {"l": 40, "r": 10, "t": 36, "b": 90},
                 "yaxis": {"range": [0, 105], "ticksuffix": "%"},
@@ -534,7 +537,7 @@ def _trend_charts(
         series = []
         for scope, name, colour in (
             (agency.code, agency.short_name or agency.name, "#0b5cad"),
-            (root, "Toàn tỉnh", "#8c959f"),
+            (root, gettext("Toàn tỉnh"), "#8c959f"),
         ):
             if scope == root and agency.code == root:
                 continue
@@ -561,7 +564,7 @@ def _trend_charts(
                 {
                     "type": "scatter",
                     "mode": "lines",
-                    "name": "Mục tiêu",
+                    "name": gettext("Mục tiêu"),
                     "x": labels,
                     "y": [float(target) * 100] * len(labels),
                     "line": {"color": "#1b1f24", "dash": "dash", "width": 1.5},
@@ -571,11 +574,11 @@ def _trend_charts(
             _with_json(
                 {
                     "id": f"trend-{indicator.code}",
-                    "title": indicator.name,
+                    "title": translated(indicator.name),
                     "figure": {
                         "data": series,
                         "layout": {
-                            "title": {"text": indicator.name, "font": {"size": 14}},
+                            "title": {"text": translated(indicator.name), "font": {"size": 14}},
                             "height": 240,
                             "margin": {"l": 40, "r": 10, "t": 36, "b": 40},
                             "yaxis": {"range": [0, 105], "ticksuffix": "%"},
@@ -714,7 +717,7 @@ def domains_page_build(*, period: Period) -> DomainsPage:
     if shown:
         chart = {
             "id": "chart-domains-overdue",
-            "title": "Hồ sơ quá hạn theo lĩnh vực",
+            "title": gettext("Hồ sơ quá hạn theo lĩnh vực"),
             "figure": {
                 "data": [
                     {
@@ -727,7 +730,7 @@ def domains_page_build(*, period: Period) -> DomainsPage:
                     }
                 ],
                 "layout": {
-                    "title": {"text": "Hồ sơ quá hạn theo lĩnh vực", "font": {"size": 14}},
+                    "title": {"text": gettext("Hồ sơ quá hạn theo lĩnh vực"), "font": {"size": 14}},
                     "height": 120 + 24 * len(shown),
                     "margin": {"l": 10, "r": 10, "t": 36, "b": 30},
                     "yaxis": {"automargin": True},

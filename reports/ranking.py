@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from agencies.models import Agency, AgencyLevel
 from kpi_portal.periods import Period, PeriodError, parse_period
@@ -330,14 +331,14 @@ def ranking_chart(ranking: Ranking, *, table: str) -> dict[str, Any]:
                 "x": [round(row.score, 2) for row in rows],
                 "y": [row.name for row in rows],
                 "marker": {"color": ["#1f6f43" if row.eligible else "#b5481f" for row in rows]},
-                "hovertemplate": "%{y}: %{x:.2f} điểm<extra></extra>",
+                "hovertemplate": "%{y}: %{x:.2f} " + gettext("điểm") + "<extra></extra>",
             }
         ],
         "layout": {
             "height": max(240, 28 * len(rows) + 80),
             "autosize": True,
             "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
-            "xaxis": {"range": [0, 100], "title": {"text": "Điểm"}},
+            "xaxis": {"range": [0, 100], "title": {"text": gettext("Điểm")}},
             "yaxis": {"autorange": "reversed", "automargin": True},
         },
         "config": {"displayModeBar": False},

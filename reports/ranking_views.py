@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -40,10 +41,11 @@ from reports.ranking import (
     ranking_for_agency,
 )
 from reports.report06 import REPORT06_HEADER, report06_build
+from reports.stored_labels import translated
 
 BASIS_CHOICES = [
-    (Basis.CALENDAR.value, "Theo tháng dương lịch"),
-    (Basis.REPORTING.value, "Theo kỳ báo cáo"),
+    (Basis.CALENDAR.value, gettext_lazy("Theo tháng dương lịch")),
+    (Basis.REPORTING.value, gettext_lazy("Theo kỳ báo cáo")),
 ]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -139,7 +141,8 @@ def rankings(request: HttpRequest) -> HttpResponse:
     if table not in TABLE_LABELS:
         table = "all"
     ranking = _ranking_for(request, period)
-    names = indicator_names(list(ranking.weights))
+    # The page speaks the visitor's language; the downloads keep the official Vietnamese names.
+    names = {c: translated(n) for c, n in indicator_names(list(ranking.weights)).items()}
     query = urlencode({"period": period.code, "basis": period.basis.value})
     context = {
         **_period_context(period, error),
@@ -147,7 +150,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
         "computed_at": ranking.computed_at,
         "table": table,
         "tabs": [
-            {"code": code, "label": label, "current": code == table}
+            {"code": code, "label": _(label), "current": code == table}
             for code, label in TABLE_LABELS.items()
         ],
         "indicators": [{"code": c, "name": names[c]} for c in ranking.weights],

@@ -12,12 +12,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from agencies.models import Agency, Domain, Role
 from agencies.selectors import membership_for_user
+from directives.selectors import deadlines_box
+from dossiers.apologies import apology_counts, apology_may_act
 from kpi_portal.access import (
     ALL_AGENCY_ROLES,
     agency_for_user_or_404,
@@ -33,8 +37,8 @@ from reports.selectors import kpi_table
 from reports.services import target_set
 
 BASIS_CHOICES = [
-    (Basis.CALENDAR.value, "Theo tháng dương lịch"),
-    (Basis.REPORTING.value, "Theo kỳ báo cáo"),
+    (Basis.CALENDAR.value, gettext_lazy("Theo tháng dương lịch")),
+    (Basis.REPORTING.value, gettext_lazy("Theo kỳ báo cáo")),
 ]
 
 
@@ -82,7 +86,12 @@ def home(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort") or None
     descending = request.GET.get("dir") == "desc"
     overview = page_selectors.overview_build(period=period, sort=sort, descending=descending)
-    context = {"overview": overview, **_period_context(period, error)}
+    context = {
+        "overview": overview,
+        # The directive's deadlines (directives/selectors.py): four queries, full page only.
+        "deadlines": None if request.htmx else deadlines_box(scope=None, show_missing=True),
+        **_period_context(period, error),
+    }
     template = "reports/overview.html#content" if request.htmx else "reports/overview.html"
     return render(request, template, context)
 
@@ -124,6 +133,13 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
             | ({"unit": unit.code} if unit else {})
         ),
         "sees_province": sees_every_agency(request.user),
+        "deadlines": None
+        if request.htmx
+        else deadlines_box(scope=agency, show_missing=sees_every_agency(request.user)),
+        # One count query, for those who record apologies (dossiers/apologies.py).
+        "apology_counts": apology_counts(user=request.user, now=timezone.now(), agency=agency)
+        if page_data is not None and apology_may_act(user=request.user)
+        else None,
         **_period_context(period, error),
     }
     template = "reports/agency.html"

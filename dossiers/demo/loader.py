@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from agencies.models import Agency, Domain, Membership, Procedure
+from directives.demo import directive_demo_load, directive_demo_wipe
 from dossiers.demo.generator import DemoData, generate_demo
 from dossiers.demo.reference import DEMO_PASSWORD, DEMO_USERS, PROVINCE_CODE, demo_procedures
 from dossiers.models import (
@@ -146,6 +147,7 @@ def demo_wipe(*, catalogue: bool = False) -> None:
     tree = Agency.objects.filter(path__startswith=f"/{PROVINCE_CODE}/")
     agency_ids = list(tree.values_list("pk", flat=True))
     with transaction.atomic():
+        directive_demo_wipe()  # its rows protect the agencies and procedures
         # Set-based deletes: the ORM's collector would load every dossier to cascade to its
         # apology (over a minute for the demo's 400,000 rows).
         if agency_ids:
@@ -219,6 +221,7 @@ def demo_load(
             short_name=agency.short_name, sort_order=order
         )
     demo_users_create()
+    directive_demo_load()  # the directive's tasks and pilot nominations (directives/demo.py)
     result.seconds["users"] = time.perf_counter() - clock
     result.agencies = len(data.agencies)
     result.procedures = len(data.procedures)

@@ -1,0 +1,301 @@
+"""Apologies for overdue dossiers (domain.md sections 3, 5 and 8): the work list and the service
+that records apology slips from the portal.
+
+Who may act: an agency head for their own agency's subtree, the province office (and superusers)
+for every agency. Anyone else acts on nothing; a dossier outside the user's scope is treated as
+not found, so the answer never confirms that it exists.
+
+A dossier needs an apology when it is overdue (still open past its due date, or finished after
+it) or about to be (still open and due by the end of the next working day, Monday to Friday), and
+has none yet. One apology per dossier, hence one new appointment only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency, Role
+from agencies.selectors import membership_for_user
+from dossiers.importing.apply import _months, record_touched_cells
+from dossiers.models import Apology, ApologyChannel, ApologySource, Dossier
+from dossiers.signals import dossiers_changed
+
+ACTING_ROLES = frozenset({Role.AGENCY_HEAD, Role.PROVINCE_OFFICE})
+SATURDAY = 5
+
+
+# --- Scope and dates ----------------------------------------------------------------------------
+
+
+def apology_acting_agencies(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Agency]:
+    """The agencies whose dossiers the user may apologise for (none for other roles)."""
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    if user.is_superuser:
+        return Agency.objects.all()
+    membership = membership_for_user(user=user)
+    if membership is None or membership.role not in ACTING_ROLES:
+        return Agency.objects.none()
+    if membership.role == Role.PROVINCE_OFFICE:
+        return Agency.objects.all()
+    return Agency.objects.filter(path__startswith=membership.agency.path)
+
+
+def apology_may_act(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    membership = membership_for_user(user=user)
+    return membership is not None and membership.role in ACTING_ROLES
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    """The next day from Monday to Friday after `day` (public holidays are not known here)."""
+    following = day + dt.timedelta(days=1)
+    while following.weekday() >= SATURDAY:
+        following += dt.timedelta(days=1)
+    return following
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def end_of_local_day(day: dt.date) -> dt.datetime:
+    """A date without a time, as a due date: 23:59:59 of that local day (common convention)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+def due_soon_limit(*, now: dt.datetime) -> dt.datetime:
+    """The first instant after the next working day: open dossiers due before it are 'due soon'."""
+    return _local_midnight(next_working_day(timezone.localdate(now)) + dt.timedelta(days=1))
+
+
+def _overdue_q(now: dt.datetime) -> Q:
+    return (Q(finished_at__isnull=True) & Q(due_at__lt=now)) | Q(finished_at__gt=F("due_at"))
+
+
+def _due_soon_q(now: dt.datetime) -> Q:
+    return Q(finished_at__isnull=True) & Q(due_at__gte=now) & Q(due_at__lt=due_soon_limit(now=now))
+
+
+# --- Selectors ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkLine:
+    dossier: Dossier
+    days_overdue: int  # whole local days past the due date; 0 for a dossier not yet due
+    still_open: bool
+
+
+@dataclass(frozen=True)
+class WorkList:
+    overdue: list[WorkLine]
+    due_soon: list[WorkLine]
+
+
+def _pending(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    domain_id: int | None = None,
+    unit: Agency | None = None,
+) -> QuerySet[Dossier]:
+    agencies = apology_acting_agencies(user=user)
+    if unit is not None:
+        agencies = agencies.filter(path__startswith=unit.path)
+    queryset = Dossier.objects.filter(agency_id__in=agencies.values("id"), apology__isnull=True)
+    if domain_id is not None:
+        queryset = queryset.filter(procedure__domain_id=domain_id)
+    return queryset
+
+
+def apology_work_list(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    now: dt.datetime,
+    domain_id: int | None = None,
+    unit: Agency | None = None,
+    limit: int | None = 500,
+) -> WorkList:
+    """Overdue dossiers without an apology (oldest due date first, with days overdue) and open
+    dossiers due by the end of the next working day, in the user's scope. Two queries."""
+    pending = _pending(user=user, domain_id=domain_id, unit=unit).select_related(
+        "agency", "procedure__domain"
+    )
+    today = timezone.localdate(now)
+
+    def lines(queryset: QuerySet[Dossier]) -> list[WorkLine]:
+        rows = queryset.order_by("due_at", "id")
+        rows = rows[:limit] if limit else rows
+        result = []
+        for dossier in rows:
+            until = (
+                today if dossier.finished_at is None else timezone.localdate(dossier.finished_at)
+            )
+            days = (until - timezone.localdate(dossier.due_at)).days
+            result.append(WorkLine(dossier, max(days, 0), dossier.finished_at is None))
+        return result
+
+    return WorkList(
+        overdue=lines(pending.filter(_overdue_q(now))),
+        due_soon=lines(pending.filter(_due_soon_q(now))),
+    )
+
+
+@dataclass(frozen=True)
+class ApologyCounts:
+    overdue: int
+    due_soon: int
+
+
+def apology_counts(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    now: dt.datetime,
+    agency: Agency | None = None,
+    domain_id: int | None = None,
+) -> ApologyCounts:
+    """How many dossiers (under `agency` when given) need an apology: one query."""
+
+    totals = _pending(user=user, domain_id=domain_id, unit=agency).aggregate(
+        overdue=Count("id", filter=_overdue_q(now)),
+        due_soon=Count("id", filter=_due_soon_q(now)),
+    )
+    return ApologyCounts(totals["overdue"], totals["due_soon"])
+
+
+def apology_dossiers_for_user(
+    *, user: AbstractBaseUser | AnonymousUser, codes: Iterable[str]
+) -> QuerySet[Dossier]:
+    """The dossiers with these codes that the user may act on (others are not found)."""
+    return Dossier.objects.filter(
+        code__in=list(codes), agency_id__in=apology_acting_agencies(user=user).values("id")
+    ).select_related("agency__parent", "procedure__domain", "apology")
+
+
+# --- Service ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApologyOutcome:
+    dossier_id: int
+    code: str
+    recorded: bool
+    reason: str = ""  # why it was refused, in Vietnamese
+
+
+def _refusal(
+    dossier: Dossier | None, *, now: dt.datetime, new_due_at: dt.datetime, has_apology: bool
+) -> str:
+    if dossier is None:
+        return _("Không tìm thấy hồ sơ.")
+    if has_apology:
+        return _("Hồ sơ đã có phiếu xin lỗi và hẹn lại một lần; không được hẹn lại lần thứ hai.")
+    overdue = (dossier.finished_at is None and dossier.due_at < now) or (
+        dossier.finished_at is not None and dossier.finished_at > dossier.due_at
+    )
+    due_soon = dossier.finished_at is None and now <= dossier.due_at < due_soon_limit(now=now)
+    if not (overdue or due_soon):
+        return _("Hồ sơ chưa quá hạn và chưa sắp đến hạn nên chưa cần xin lỗi.")
+    if new_due_at <= dossier.due_at:
+        return _("Ngày hẹn lại phải sau ngày hẹn trả ban đầu (%(due)s).") % {
+            "due": timezone.localtime(dossier.due_at).strftime("%d/%m/%Y %H:%M")
+        }
+    if new_due_at <= now:
+        return _("Ngày hẹn lại phải sau thời điểm hiện tại.")
+    return ""
+
+
+def _touched_cells(dossiers: Iterable[Dossier], *, today: dt.date) -> set[tuple[int, dt.date]]:
+    """The common month rule: every month from receipt to finish (or today), inclusive."""
+    this_month = today.replace(day=1)
+    cells = set()
+    for dossier in dossiers:
+        first = timezone.localdate(dossier.received_at).replace(day=1)
+        last = (
+            timezone.localdate(dossier.finished_at).replace(day=1)
+            if dossier.finished_at
+            else this_month
+        )
+        cells.update((dossier.agency_id, month) for month in _months(first, last))
+    return cells
+
+
+def apology_record(
+    *,
+    user: AbstractBaseUser,
+    dossier_ids: Iterable[int],
+    reason: str,
+    new_due_at: dt.datetime,
+    channel: str,
+    signer_name: str,
+    signer_title: str,
+    now: dt.datetime,
+) -> list[ApologyOutcome]:
+    """Record an apology slip with a new appointment for each eligible dossier.
+
+    Every valid dossier is written in one transaction; each refused one gets its reason. Then
+    the touched KPI cells are recorded and `dossiers_changed` is sent, so the KPI refresh runs
+    once the transaction commits.
+    """
+    if channel not in ApologyChannel.values:
+        raise ValueError(f"unknown apology channel {channel!r}")
+    ids = list(dict.fromkeys(int(i) for i in dossier_ids))
+    outcomes: list[ApologyOutcome] = []
+    with transaction.atomic():
+        # Locked so two people recording at once cannot both pass the one-apology check.
+        found = {
+            d.id: d
+            for d in Dossier.objects.select_for_update()
+            .filter(
+                id__in=ids,
+                agency_id__in=list(apology_acting_agencies(user=user).values_list("id", flat=True)),
+            )
+            .order_by("id")
+        }
+        apologized = set(
+            Apology.objects.filter(dossier_id__in=list(found)).values_list("dossier_id", flat=True)
+        )
+        to_write: list[Dossier] = []
+        for dossier_id in ids:
+            dossier = found.get(dossier_id)
+            refusal = _refusal(
+                dossier, now=now, new_due_at=new_due_at, has_apology=dossier_id in apologized
+            )
+            code = dossier.code if dossier else ""
+            if refusal:
+                outcomes.append(ApologyOutcome(dossier_id, code, False, refusal))
+            else:
+                to_write.append(dossier)
+                outcomes.append(ApologyOutcome(dossier_id, code, True))
+        if to_write:
+            Apology.objects.bulk_create(
+                [
+                    Apology(
+                        dossier=dossier,
+                        issued_at=now,
+                        new_due_at=new_due_at,
+                        reason=reason,
+                        channel=channel,
+                        signer_name=signer_name,
+                        signer_title=signer_title,
+                        source=ApologySource.PORTAL,
+                        created_by=user,
+                    )
+                    for dossier in to_write
+                ]
+            )
+            record_touched_cells(_touched_cells(to_write, today=timezone.localdate(now)))
+            # The KPI engine defers its refresh to the commit of this transaction.
+            dossiers_changed.send(sender=Apology, batch_id=None)
+    return outcomes

@@ -1,0 +1,137 @@
+"""The apology pages (agency heads for their own subtree, the province office for every agency):
+the work list, the slip form for one or several dossiers, the outcome, and the slips as PDF.
+
+Home Affairs, administrators without superuser rights and users with no role get 403 pages;
+another agency's dossier answers 404.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from agencies.models import Domain, Role
+from dossiers import apologies
+from dossiers import apology_slip as slips
+from dossiers.forms import ApologyForm
+from dossiers.models import Dossier
+from kpi_portal.access import require_role
+
+apology_access = require_role(Role.AGENCY_HEAD, Role.PROVINCE_OFFICE)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _dossiers_or_404(request: HttpRequest, codes: list[str]) -> list[Dossier]:
+    """Every requested dossier, or 404 when one is missing or outside the user's scope."""
+    codes = list(dict.fromkeys(c for c in codes if c))
+    if not codes:
+        raise Http404("No dossier selected")
+    dossiers = list(
+        apologies.apology_dossiers_for_user(user=request.user, codes=codes).order_by("due_at", "id")
+    )
+    if len(dossiers) != len(codes):
+        raise Http404("No such dossier")
+    return dossiers
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@apology_access
+def apology_list(request: HttpRequest) -> HttpResponse:
+    domain_id = _int_or_none(request.GET.get("domain"))
+    units = list(
+        apologies.apology_acting_agencies(user=request.user)
+        .order_by("path")
+        .only("code", "name", "path", "level")
+    )
+    unit_code = request.GET.get("unit") or ""
+    unit = next((a for a in units if a.code == unit_code), None) if unit_code else None
+    now = timezone.now()
+    work = apologies.apology_work_list(user=request.user, now=now, domain_id=domain_id, unit=unit)
+    context = {
+        "work": work,
+        # The lists stop at 500 lines each; the counts are the whole truth.
+        "counts": apologies.apology_counts(
+            user=request.user, now=now, agency=unit, domain_id=domain_id
+        ),
+        "domains": Domain.objects.order_by("name"),
+        "units": units,
+        "selected_domain": domain_id,
+        "selected_unit": unit.code if unit else "",
+    }
+    template = "dossiers/apology_list.html"
+    if request.htmx:
+        template += "#lists"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@apology_access
+def apology_new(request: HttpRequest) -> HttpResponse:
+    source = request.POST if request.method == "POST" else request.GET
+    dossiers = _dossiers_or_404(request, source.getlist("dossier"))
+    if request.method == "POST":
+        form = ApologyForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            outcomes = apologies.apology_record(
+                user=request.user,
+                dossier_ids=[d.id for d in dossiers],
+                reason=data["reason"],
+                new_due_at=apologies.end_of_local_day(data["new_due_date"]),
+                channel=data["channel"],
+                signer_name=data["signer_name"],
+                signer_title=data["signer_title"],
+                now=timezone.now(),
+            )
+            recorded = [o.code for o in outcomes if o.recorded]
+            context = {
+                "outcomes": outcomes,
+                "recorded_count": len(recorded),
+                "refused_count": len(outcomes) - len(recorded),
+                "recorded_codes": recorded,
+            }
+            return render(request, "dossiers/apology_result.html", context)
+        status = 400
+    else:
+        membership = getattr(request.user, "membership", None)
+        form = ApologyForm(
+            initial={
+                "signer_name": request.user.get_full_name(),
+                "signer_title": getattr(membership, "title", ""),
+            }
+        )
+        status = 200
+    context = {"form": form, "dossiers": dossiers}
+    return render(request, "dossiers/apology_form.html", context, status=status)
+
+
+@require_GET
+@apology_access
+def apology_slip_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    (dossier,) = _dossiers_or_404(request, [code])
+    if getattr(dossier, "apology", None) is None:
+        raise Http404("No apology for this dossier")
+    response = HttpResponse(slips.apology_slip_pdf(dossier=dossier), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{slips.slip_file_name(dossier)}"'
+    return response
+
+
+@require_GET
+@apology_access
+def apology_slips_zip(request: HttpRequest) -> HttpResponse:
+    dossiers = _dossiers_or_404(request, request.GET.getlist("dossier"))
+    response = HttpResponse(
+        slips.apology_slips_zip(dossiers=dossiers), content_type="application/zip"
+    )
+    response["Content-Disposition"] = 'attachment; filename="phieu-xin-loi.zip"'
+    return response

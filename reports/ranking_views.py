@@ -15,15 +15,13 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from agencies.models import Agency
 from kpi_portal.access import membership_for, require_role, sees_every_agency
 from kpi_portal.formatting import format_percent
-from kpi_portal.periods import Basis, Period, PeriodError, parse_basis, parse_period
-from reports import page_selectors
+from kpi_portal.periods import Period
 from reports.export_files import (
     indicator_names,
     ranking_csv,
@@ -33,6 +31,7 @@ from reports.export_files import (
     report06_pdf,
     report06_xlsx,
 )
+from reports.period_params import period_context, period_from_request
 from reports.ranking import (
     TABLE_LABELS,
     Ranking,
@@ -43,40 +42,7 @@ from reports.ranking import (
 from reports.report06 import REPORT06_HEADER, report06_build
 from reports.stored_labels import translated
 
-BASIS_CHOICES = [
-    (Basis.CALENDAR.value, gettext_lazy("Theo tháng dương lịch")),
-    (Basis.REPORTING.value, gettext_lazy("Theo kỳ báo cáo")),
-]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _period_from(request: HttpRequest) -> tuple[Period, str | None]:
-    """The period and basis of ?period=&basis=, or the default one with an error to show."""
-    error = None
-    try:
-        basis = parse_basis(request.GET.get("basis"))
-    except PeriodError as exc:
-        basis, error = Basis.CALENDAR, str(exc)
-    code = request.GET.get("period", "").strip()
-    if code:
-        try:
-            return parse_period(code, basis), error
-        except PeriodError as exc:
-            error = str(exc)
-    return page_selectors.period_default(basis=basis), error
-
-
-def _period_context(period: Period, error: str | None) -> dict[str, Any]:
-    choices = page_selectors.period_choices(basis=period.basis)
-    if period.code not in {c.code for c in choices}:
-        choices.insert(0, page_selectors.PeriodChoice(period.code, period.label))
-    return {
-        "period": period,
-        "period_error": error,
-        "period_choices": choices,
-        "basis_choices": BASIS_CHOICES,
-        "period_query": urlencode({"period": period.code, "basis": period.basis.value}),
-    }
 
 
 def _own_agency(request: HttpRequest) -> Agency | None:
@@ -136,7 +102,7 @@ def _table_lines(ranking: Ranking, table: str, names: dict[str, str]) -> list[di
 @vary_on_headers("HX-Request", "HX-Target")
 @require_role()
 def rankings(request: HttpRequest) -> HttpResponse:
-    period, error = _period_from(request)
+    period, error = period_from_request(request)
     table = request.GET.get("level", "all")
     if table not in TABLE_LABELS:
         table = "all"
@@ -145,7 +111,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
     names = {c: translated(n) for c, n in indicator_names(list(ranking.weights)).items()}
     query = urlencode({"period": period.code, "basis": period.basis.value})
     context = {
-        **_period_context(period, error),
+        **period_context(period, error),
         "ranking": ranking,
         "computed_at": ranking.computed_at,
         "table": table,
@@ -180,7 +146,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
 @require_GET
 @require_role()
 def rankings_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    period, error = _period_from(request)
+    period, error = period_from_request(request)
     if error:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     ranking = _ranking_for(request, period)
@@ -211,11 +177,11 @@ def rankings_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_role()
 def report06(request: HttpRequest) -> HttpResponse:
-    period, error = _period_from(request)
+    period, error = period_from_request(request)
     by = "domain" if request.GET.get("by") == "domain" else "agency"
     report = report06_build(period=period, by=by, within=_own_agency(request))
     context = {
-        **_period_context(period, error),
+        **period_context(period, error),
         "report": report,
         "computed_at": report.computed_at,
         "by": by,
@@ -230,7 +196,7 @@ def report06(request: HttpRequest) -> HttpResponse:
 @require_GET
 @require_role()
 def report06_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    period, error = _period_from(request)
+    period, error = period_from_request(request)
     if error:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     if fmt not in ("xlsx", "pdf"):

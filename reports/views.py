@@ -4,7 +4,6 @@ page, and the KPI API. One view and one template serve a page and its HTMX swap.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -29,47 +27,13 @@ from kpi_portal.access import (
     require_role,
     sees_every_agency,
 )
-from kpi_portal.periods import Basis, Period, PeriodError, parse_basis, parse_period
+from kpi_portal.periods import PeriodError, parse_period
 from reports import page_selectors
 from reports.exports import kpi_table_as_dict
 from reports.forms import TargetForm
+from reports.period_params import period_context, period_from_request
 from reports.selectors import kpi_table
 from reports.services import target_set
-
-BASIS_CHOICES = [
-    (Basis.CALENDAR.value, gettext_lazy("Theo tháng dương lịch")),
-    (Basis.REPORTING.value, gettext_lazy("Theo kỳ báo cáo")),
-]
-
-
-def _period_from(request: HttpRequest) -> tuple[Period, str | None]:
-    """The period and basis of ?period=&basis=, or the default one with an error to show."""
-    error = None
-    try:
-        basis = parse_basis(request.GET.get("basis"))
-    except PeriodError as exc:
-        basis, error = Basis.CALENDAR, str(exc)
-    code = request.GET.get("period", "").strip()
-    if code:
-        try:
-            return parse_period(code, basis), error
-        except PeriodError as exc:
-            error = str(exc)
-    return page_selectors.period_default(basis=basis), error
-
-
-def _period_context(period: Period, error: str | None) -> dict[str, Any]:
-    choices = page_selectors.period_choices(basis=period.basis)
-    if period.code not in {c.code for c in choices}:
-        choices.insert(0, page_selectors.PeriodChoice(period.code, period.label))
-    return {
-        "period": period,
-        "period_error": error,
-        "period_choices": choices,
-        "basis_choices": BASIS_CHOICES,
-        "short_names": page_selectors.SHORT_NAMES,
-        "period_query": urlencode({"period": period.code, "basis": period.basis.value}),
-    }
 
 
 @require_GET
@@ -82,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
         url = reverse("agency_detail", args=[membership.agency.code])
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}" if query else url)
-    period, error = _period_from(request)
+    period, error = period_from_request(request)
     sort = request.GET.get("sort") or None
     descending = request.GET.get("dir") == "desc"
     overview = page_selectors.overview_build(period=period, sort=sort, descending=descending)
@@ -90,7 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "overview": overview,
         # The directive's deadlines (directives/selectors.py): four queries, full page only.
         "deadlines": None if request.htmx else deadlines_box(scope=None, show_missing=True),
-        **_period_context(period, error),
+        **period_context(period, error),
     }
     template = "reports/overview.html#content" if request.htmx else "reports/overview.html"
     return render(request, template, context)
@@ -101,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_role()
 def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     agency = agency_for_user_or_404(request, code)
-    period, error = _period_from(request)
+    period, error = period_from_request(request)
     domain_id = _int_or_none(request.GET.get("domain"))
     unit_code = request.GET.get("unit") or ""
     page_data = None
@@ -140,7 +104,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         "apology_counts": apology_counts(user=request.user, now=timezone.now(), agency=agency)
         if page_data is not None and apology_may_act(user=request.user)
         else None,
-        **_period_context(period, error),
+        **period_context(period, error),
     }
     template = "reports/agency.html"
     if request.htmx:
@@ -152,10 +116,10 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_role(Role.PROVINCE_OFFICE, Role.HOME_AFFAIRS, Role.ADMINISTRATOR)
 def domains(request: HttpRequest) -> HttpResponse:
-    period, error = _period_from(request)
+    period, error = period_from_request(request)
     context = {
         "domains_page": page_selectors.domains_page_build(period=period),
-        **_period_context(period, error),
+        **period_context(period, error),
     }
     template = "reports/domains.html#content" if request.htmx else "reports/domains.html"
     return render(request, template, context)

@@ -110,7 +110,25 @@ class Target(models.Model):
         return (2 if self.year is not None else 0) + (1 if self.level else 0)
 
 
-class TargetChange(models.Model):
+class ChangeRecord(models.Model):
+    """Who changed a setting of the scoring or the targets, when, and why."""
+
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thay đổi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class TargetChange(ChangeRecord):
     """One change of a target: who, when, old and new value (None: created / deleted)."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
@@ -122,16 +140,6 @@ class TargetChange(models.Model):
     new_value = models.DecimalField(
         _("giá trị mới"), max_digits=6, decimal_places=4, null=True, blank=True
     )
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("người thay đổi"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    changed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
-    note = models.CharField(_("ghi chú"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("lịch sử thay đổi mục tiêu")
@@ -345,7 +353,7 @@ class ScoringWeight(models.Model):
         return f"{self.indicator.code}: {self.weight}"
 
 
-class ScoringWeightChange(models.Model):
+class ScoringWeightChange(ChangeRecord):
     """One change of a scoring weight: who, when, old and new weight (None: not scored)."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
@@ -355,16 +363,6 @@ class ScoringWeightChange(models.Model):
     new_weight = models.DecimalField(
         _("trọng số mới"), max_digits=6, decimal_places=3, null=True, blank=True
     )
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("người thay đổi"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    changed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
-    note = models.CharField(_("ghi chú"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("lịch sử thay đổi trọng số")

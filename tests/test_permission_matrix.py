@@ -40,6 +40,11 @@ URLS = [
     ("imports", "get", "/imports/", {}),
     ("api", "get", "/api/kpis/?period=2023-H1", {}),
     ("api other agency", "get", "/api/kpis/?period=2023-H1&agency=GL", {}),
+    ("rankings", "get", "/rankings/" + H1, {}),
+    ("report 06", "get", "/reports/06/" + H1, {}),
+    ("directives", "get", "/directives/", {}),
+    ("pilot list", "get", "/directives/pilot/", {}),
+    ("apologies", "get", "/apologies/", {}),
 ]
 
 ALL_SEEING = {
@@ -60,18 +65,25 @@ ALL_SEEING = {
     "imports": 200,
     "api": 200,
     "api other agency": 200,
+    "rankings": 200,
+    "report 06": 200,
+    "directives": 200,
+    "pilot list": 200,
+    "apologies": 200,
 }
 OFFICE_ONLY = ("targets", "targets change", "imports")
 HEAD_REFUSED = {name: 403 for name in ("domains", "domains partial", *OFFICE_ONLY)}
+# An agency head's pilot list is their own: /directives/pilot/ sends them to it.
 
 EXPECTED: dict[str | None, dict[str, int]] = {
     "province_officer": ALL_SEEING,
-    "home_affairs": ALL_SEEING | dict.fromkeys(OFFICE_ONLY, 403),
+    "home_affairs": ALL_SEEING | dict.fromkeys((*OFFICE_ONLY, "pilot list", "apologies"), 403),
     "department_head": ALL_SEEING
     | HEAD_REFUSED
     | {
         "overview": 302,
         "overview partial": 302,
+        "pilot list": 302,
         "district page": 404,
         "district overdue partial": 404,
         "commune page": 404,
@@ -84,6 +96,7 @@ EXPECTED: dict[str | None, dict[str, int]] = {
     | {
         "overview": 302,
         "overview partial": 302,
+        "pilot list": 302,
         "department page": 404,
         "department partial": 404,
         "other district page": 404,

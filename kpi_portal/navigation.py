@@ -31,6 +31,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("imports:index", _("Nhập dữ liệu"), frozenset({Role.PROVINCE_OFFICE})),
     NavItem("targets", _("Chỉ tiêu"), frozenset({Role.PROVINCE_OFFICE})),
     NavItem("rankings", _("Xếp hạng"), frozenset({Role.HOME_AFFAIRS, Role.PROVINCE_OFFICE})),
+    NavItem("ranking_weights", _("Trọng số"), frozenset({Role.HOME_AFFAIRS, Role.ADMINISTRATOR})),
     NavItem("directives:index", _("Nhiệm vụ")),
 ]
 

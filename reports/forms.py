@@ -1,4 +1,4 @@
-"""Forms of the report pages: the period picker and the target editor."""
+"""Forms of the report pages: the period picker, the target and the scoring-weight editors."""
 
 from __future__ import annotations
 
@@ -62,3 +62,34 @@ class TargetForm(forms.Form):
     def value(self) -> Decimal:
         """The target as a fraction of 1, as Target stores it."""
         return (self.cleaned_data["value_percent"] / 100).quantize(Decimal("0.0001"))
+
+
+class ScoringWeightForm(forms.Form):
+    """Set one indicator's scoring weight; 0 takes it out of the score."""
+
+    indicator = IndicatorChoiceField(
+        label=_("Chỉ tiêu"),
+        queryset=Indicator.objects.all(),
+        to_field_name="code",
+        empty_label=None,
+    )
+    weight = forms.DecimalField(
+        label=_("Trọng số"),
+        max_digits=6,
+        decimal_places=3,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        help_text=_("0: không tính chỉ tiêu này vào điểm"),
+        error_messages={
+            "min_value": _("Trọng số phải từ 0 đến 100."),
+            "max_value": _("Trọng số phải từ 0 đến 100."),
+            "invalid": _("Nhập một số, ví dụ 1 hoặc 1,5."),
+        },
+    )
+    note = forms.CharField(label=_("Ghi chú"), max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Localised like the target form: "1,5" is read the Vietnamese way.
+        self.fields["weight"].localize = True
+        self.fields["weight"].widget.is_localized = True

@@ -95,6 +95,47 @@ def scoring_weight_set(
     return current
 
 
+def scoring_weight_change(
+    *,
+    indicator: Indicator,
+    weight: Decimal | None,
+    user: AbstractBaseUser | None = None,
+    note: str = "",
+) -> ScoringWeight | None:
+    """Change one weight as Home Affairs sees it (None or 0: no longer scored).
+
+    While no weight is stored the score uses the defaults; the first change writes the defaults
+    down first, so that changing one indicator keeps the other three instead of scoring it alone.
+    """
+    with transaction.atomic():
+        if not ScoringWeight.objects.exists():
+            for code, default in DEFAULT_WEIGHTS.items():
+                scoring_weight_set(
+                    indicator=Indicator.objects.get(code=code),
+                    weight=Decimal(str(default)),
+                    user=user,
+                    note=gettext("Trọng số mặc định được ghi lại trước thay đổi đầu tiên"),
+                )
+        return scoring_weight_set(
+            indicator=indicator, weight=weight if weight else None, user=user, note=note
+        )
+
+
+def weights_overview() -> dict[str, object]:
+    """Every indicator with its current weight (None: not scored), and the latest changes."""
+    current = dict(ScoringWeight.objects.values_list("indicator_id", "weight"))
+    defaults = DEFAULT_WEIGHTS if not current else {}
+    indicators = [
+        {
+            "indicator": indicator,
+            "weight": current.get(indicator.pk, defaults.get(indicator.code)),
+        }
+        for indicator in Indicator.objects.order_by("sort_order", "code")
+    ]
+    changes = ScoringWeightChange.objects.select_related("indicator", "changed_by")[:50]
+    return {"weights": indicators, "changes": list(changes), "using_defaults": not current}
+
+
 # --- Tables -----------------------------------------------------------------------------------
 
 

@@ -12,13 +12,14 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from agencies.models import Agency
+from agencies.models import Agency, Role
 from kpi_portal.access import membership_for, require_role, sees_every_agency
 from kpi_portal.formatting import format_percent
 from kpi_portal.periods import Period
@@ -31,6 +32,7 @@ from reports.export_files import (
     report06_pdf,
     report06_xlsx,
 )
+from reports.forms import ScoringWeightForm
 from reports.period_params import period_context, period_from_request
 from reports.ranking import (
     TABLE_LABELS,
@@ -38,6 +40,8 @@ from reports.ranking import (
     ranking_build,
     ranking_chart,
     ranking_for_agency,
+    scoring_weight_change,
+    weights_overview,
 )
 from reports.report06 import REPORT06_HEADER, report06_build
 from reports.stored_labels import translated
@@ -214,3 +218,27 @@ def report06_export(request: HttpRequest, fmt: str) -> HttpResponse:
         f'attachment; filename="bieu-06-{period.code}-{period.basis.value}-{by}.{fmt}"'
     )
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@require_role(Role.HOME_AFFAIRS, Role.ADMINISTRATOR)
+def weights(request: HttpRequest) -> HttpResponse:
+    """Home Affairs sets which indicators are scored and their weights; every change is kept."""
+    status = 200
+    if request.method == "POST":
+        form = ScoringWeightForm(request.POST)
+        if form.is_valid():
+            scoring_weight_change(
+                indicator=form.cleaned_data["indicator"],
+                weight=form.cleaned_data["weight"],
+                user=request.user,
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Đã lưu trọng số."))
+            return redirect("ranking_weights")
+        status = 400
+    else:
+        form = ScoringWeightForm()
+    return render(
+        request, "reports/weights.html", {"form": form, **weights_overview()}, status=status
+    )

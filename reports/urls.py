@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/kpis/", views.kpis_api, name="kpis_api"),
     # Home Affairs: rankings and Biểu số 06 (reports/ranking_views.py)
     path("rankings/", ranking_views.rankings, name="rankings"),
+    path("rankings/weights/", ranking_views.weights, name="ranking_weights"),
     path("rankings/export.<str:fmt>", ranking_views.rankings_export, name="rankings_export"),
     path("reports/06/", ranking_views.report06, name="report06"),
     path("reports/06/export.<str:fmt>", ranking_views.report06_export, name="report06_export"),

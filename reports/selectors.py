@@ -15,12 +15,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyLevel, Domain, Procedure
-from dossiers.models import Channel, Dossier, ImportBatch
+from agencies.models import Agency, AgencyLevel, Domain
+from dossiers.models import Channel, Dossier
 from kpi_portal.periods import Period
 from reports.indicators import INDICATOR_CODES, indicator_fraction
 from reports.models import (
@@ -40,22 +40,6 @@ LEVEL_GROUPS: tuple[tuple[str, str], ...] = (
 LEVEL_OF_GROUP = dict(LEVEL_GROUPS)
 
 Counters = dict[str, int]
-
-
-def portal_summary() -> dict:
-    """What the portal holds: counts of the master data and dossiers, and the latest imports."""
-    dossier_span = Dossier.objects.aggregate(
-        count=Count("id"), first=Min("received_at"), last=Max("received_at")
-    )
-    return {
-        "agency_count": Agency.objects.count(),
-        "domain_count": Domain.objects.count(),
-        "procedure_count": Procedure.objects.count(),
-        "dossier_count": dossier_span["count"],
-        "first_received": dossier_span["first"],
-        "last_received": dossier_span["last"],
-        "recent_batches": list(ImportBatch.objects.select_related("uploaded_by")[:5]),
-    }
 
 
 # --- Counters ---------------------------------------------------------------------------------

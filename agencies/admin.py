@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from agencies.models import Agency, Domain, Membership, Procedure
+from agencies.models import Agency, AuditEntry, Domain, Membership, Procedure
 
 
 @admin.register(Agency)
@@ -39,3 +39,21 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "agency__name"]
     autocomplete_fields = ["agency"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is only ever added to by the portal itself."""
+
+    list_display = ["at", "actor_username", "action", "subject_type", "subject_id", "agency"]
+    list_filter = ["action"]
+    search_fields = ["actor_username", "subject_id", "summary"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 PROCEDURE_CODE_PATTERN = r"^\d\.\d{6}$"
@@ -176,3 +178,63 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}"
+
+
+class AuditAction(models.TextChoices):
+    """What a person did. Each state-changing action of the portal records one entry."""
+
+    IMPORT_APPLY = "import.apply", _("Nhập dữ liệu")
+    TARGET_CHANGE = "target.change", _("Đổi chỉ tiêu")
+    WEIGHT_CHANGE = "weight.change", _("Đổi trọng số xếp hạng")
+    APOLOGY_RECORD = "apology.record", _("Ghi nhận xin lỗi")
+    PILOT_NOMINATE = "pilot.nominate", _("Đề xuất thủ tục thí điểm")
+    PILOT_WITHDRAW = "pilot.withdraw", _("Rút thủ tục thí điểm")
+    PILOT_SUBMIT = "pilot.submit", _("Gửi danh sách thí điểm")
+    PILOT_REOPEN = "pilot.reopen", _("Mở lại danh sách thí điểm")
+    PILOT_COMPILED_SUBMIT = "pilot.compiled_submit", _("Gửi danh sách tổng hợp thí điểm")
+    POSTING_CREATE = "posting.create", _("Thêm biệt phái")
+    POSTING_UPDATE = "posting.update", _("Sửa biệt phái")
+    POSTING_IMPORT = "posting.import", _("Nhập danh sách biệt phái")
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to which record, with the record's values before and after.
+
+    Entries are only ever added (`agencies.audit.audit_record`). The actor's username is copied so
+    the entry still says who it was after the account is removed. `agency` is the agency the change
+    concerns, when there is one, so the log can be filtered by agency.
+    """
+
+    at = models.DateTimeField(_("thời điểm"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("tài khoản"), max_length=150, blank=True)
+    action = models.CharField(_("thao tác"), max_length=32, choices=AuditAction.choices)
+    subject_type = models.CharField(_("loại bản ghi"), max_length=64)
+    subject_id = models.CharField(_("mã bản ghi"), max_length=128, blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("đơn vị"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    summary = models.CharField(_("nội dung"), max_length=500, blank=True)
+    before = models.JSONField(_("trước"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("sau"), null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("nhật ký thao tác")
+        verbose_name_plural = _("nhật ký thao tác")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["action", "-at"], name="audit_action_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.subject_id}"

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import transaction
 
 from kpi_portal.formatting import format_rate
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif("load_demo" not in get_commands(), reason="load_demo not built yet"),
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import transaction
 from openpyxl import load_workbook
 
@@ -15,7 +15,6 @@ from reports.selectors import kpi_counters_for_period
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif("load_demo" not in get_commands(), reason="load_demo not built yet"),
 ]
 BASES = ("calendar", "reporting")
 

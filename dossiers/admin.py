@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dossiers.models import Apology, Dossier, ImportBatch, ImportRowError
+from dossiers.models import Apology, Dossier, ImportBatch, ImportRowError, PublicHoliday
 
 
 @admin.register(Dossier)
@@ -50,3 +50,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     readonly_fields = [f.name for f in ImportBatch._meta.fields]
     inlines = [ImportRowErrorInline]
+
+
+@admin.register(PublicHoliday)
+class PublicHolidayAdmin(admin.ModelAdmin):
+    """The province office enters each year's days off; "next working day" skips them."""
+
+    list_display = ["day", "name"]
+    date_hierarchy = "day"

@@ -6,8 +6,10 @@ for every agency. Anyone else acts on nothing; a dossier outside the user's scop
 not found, so the answer never confirms that it exists.
 
 A dossier needs an apology when it is overdue (still open past its due date, or finished after
-it) or about to be (still open and due by the end of the next working day, Monday to Friday), and
-has none yet. One apology per dossier, hence one new appointment only.
+it) or about to be (still open and due by the end of the next working day: Monday to Friday, less
+the public holidays kept as data in `PublicHoliday`), and has none yet. One apology per dossier,
+hence one new appointment only. Each apology recorded here is written to the audit log in the same
+transaction (docs/apologies.md).
 """
 
 from __future__ import annotations
@@ -22,14 +24,17 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import Agency, Role
+from agencies.audit import audit_record
+from agencies.models import Agency, AuditAction, Role
 from agencies.selectors import membership_for_user
 from dossiers.importing.apply import _months, record_touched_cells
-from dossiers.models import Apology, ApologyChannel, ApologySource, Dossier
+from dossiers.models import Apology, ApologyChannel, ApologySource, Dossier, PublicHoliday
 from dossiers.signals import dossiers_changed
 
 ACTING_ROLES = frozenset({Role.AGENCY_HEAD, Role.PROVINCE_OFFICE})
 SATURDAY = 5
+# Days off are looked up this far ahead: longer than any run of days off (Tết is at most 9-10).
+HOLIDAY_WINDOW = dt.timedelta(days=31)
 
 
 # --- Scope and dates ----------------------------------------------------------------------------
@@ -58,10 +63,23 @@ def apology_may_act(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     return membership is not None and membership.role in ACTING_ROLES
 
 
-def next_working_day(day: dt.date) -> dt.date:
-    """The next day from Monday to Friday after `day` (public holidays are not known here)."""
+def public_holidays(*, after: dt.date) -> frozenset[dt.date]:
+    """The public holidays recorded in the few weeks after `after` (one query)."""
+    return frozenset(
+        PublicHoliday.objects.filter(day__gt=after, day__lte=after + HOLIDAY_WINDOW).values_list(
+            "day", flat=True
+        )
+    )
+
+
+def is_working_day(day: dt.date, *, holidays: frozenset[dt.date] = frozenset()) -> bool:
+    return day.weekday() < SATURDAY and day not in holidays
+
+
+def next_working_day(day: dt.date, *, holidays: frozenset[dt.date] = frozenset()) -> dt.date:
+    """The next day after `day` from Monday to Friday that is not one of `holidays`."""
     following = day + dt.timedelta(days=1)
-    while following.weekday() >= SATURDAY:
+    while not is_working_day(following, holidays=holidays):
         following += dt.timedelta(days=1)
     return following
 
@@ -75,17 +93,22 @@ def end_of_local_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
 
 
-def due_soon_limit(*, now: dt.datetime) -> dt.datetime:
-    """The first instant after the next working day: open dossiers due before it are 'due soon'."""
-    return _local_midnight(next_working_day(timezone.localdate(now)) + dt.timedelta(days=1))
+def due_soon_limit(*, now: dt.datetime, holidays: frozenset[dt.date] | None = None) -> dt.datetime:
+    """The first instant after the next working day: open dossiers due before it are 'due soon'.
+    Without `holidays`, the recorded public holidays are read (one query)."""
+    today = timezone.localdate(now)
+    if holidays is None:
+        holidays = public_holidays(after=today)
+    return _local_midnight(next_working_day(today, holidays=holidays) + dt.timedelta(days=1))
 
 
 def _overdue_q(now: dt.datetime) -> Q:
     return (Q(finished_at__isnull=True) & Q(due_at__lt=now)) | Q(finished_at__gt=F("due_at"))
 
 
-def _due_soon_q(now: dt.datetime) -> Q:
-    return Q(finished_at__isnull=True) & Q(due_at__gte=now) & Q(due_at__lt=due_soon_limit(now=now))
+def _due_soon_q(now: dt.datetime, *, limit: dt.datetime | None = None) -> Q:
+    limit = limit or due_soon_limit(now=now)
+    return Q(finished_at__isnull=True) & Q(due_at__gte=now) & Q(due_at__lt=limit)
 
 
 # --- Selectors ----------------------------------------------------------------------------------
@@ -128,7 +151,8 @@ def apology_work_list(
     limit: int | None = 500,
 ) -> WorkList:
     """Overdue dossiers without an apology (oldest due date first, with days overdue) and open
-    dossiers due by the end of the next working day, in the user's scope. Two queries."""
+    dossiers due by the end of the next working day, in the user's scope. Three queries (the
+    public holidays, then each list)."""
     pending = _pending(user=user, domain_id=domain_id, unit=unit).select_related(
         "agency", "procedure__domain"
     )
@@ -165,7 +189,8 @@ def apology_counts(
     agency: Agency | None = None,
     domain_id: int | None = None,
 ) -> ApologyCounts:
-    """How many dossiers (under `agency` when given) need an apology: one query."""
+    """How many dossiers (under `agency` when given) need an apology: two queries (the public
+    holidays, then the counts)."""
 
     totals = _pending(user=user, domain_id=domain_id, unit=agency).aggregate(
         overdue=Count("id", filter=_overdue_q(now)),
@@ -195,7 +220,12 @@ class ApologyOutcome:
 
 
 def _refusal(
-    dossier: Dossier | None, *, now: dt.datetime, new_due_at: dt.datetime, has_apology: bool
+    dossier: Dossier | None,
+    *,
+    now: dt.datetime,
+    soon_limit: dt.datetime,
+    new_due_at: dt.datetime,
+    has_apology: bool,
 ) -> str:
     if dossier is None:
         return _("Không tìm thấy hồ sơ.")
@@ -204,15 +234,15 @@ def _refusal(
     overdue = (dossier.finished_at is None and dossier.due_at < now) or (
         dossier.finished_at is not None and dossier.finished_at > dossier.due_at
     )
-    due_soon = dossier.finished_at is None and now <= dossier.due_at < due_soon_limit(now=now)
+    due_soon = dossier.finished_at is None and now <= dossier.due_at < soon_limit
     if not (overdue or due_soon):
         return _("Hồ sơ chưa quá hạn và chưa sắp đến hạn nên chưa cần xin lỗi.")
     if new_due_at <= dossier.due_at:
         return _("Ngày hẹn lại phải sau ngày hẹn trả ban đầu (%(due)s).") % {
             "due": timezone.localtime(dossier.due_at).strftime("%d/%m/%Y %H:%M")
         }
-    if new_due_at <= now:
-        return _("Ngày hẹn lại phải sau thời điểm hiện tại.")
+    if timezone.localdate(new_due_at) <= timezone.localdate(now):
+        return _("Ngày hẹn lại phải sau ngày hôm nay.")
     return ""
 
 
@@ -244,19 +274,21 @@ def apology_record(
 ) -> list[ApologyOutcome]:
     """Record an apology slip with a new appointment for each eligible dossier.
 
-    Every valid dossier is written in one transaction; each refused one gets its reason. Then
-    the touched KPI cells are recorded and `dossiers_changed` is sent, so the KPI refresh runs
-    once the transaction commits.
+    Every valid dossier is written in one transaction, with one audit entry each; each refused
+    one gets its reason. Then the touched KPI cells are recorded and `dossiers_changed` is sent,
+    so the KPI refresh runs once the transaction commits.
     """
     if channel not in ApologyChannel.values:
         raise ValueError(f"unknown apology channel {channel!r}")
     ids = list(dict.fromkeys(int(i) for i in dossier_ids))
     outcomes: list[ApologyOutcome] = []
+    soon_limit = due_soon_limit(now=now)
     with transaction.atomic():
         # Locked so two people recording at once cannot both pass the one-apology check.
         found = {
             d.id: d
-            for d in Dossier.objects.select_for_update()
+            for d in Dossier.objects.select_for_update(of=("self",))
+            .select_related("agency")
             .filter(
                 id__in=ids,
                 agency_id__in=list(apology_acting_agencies(user=user).values_list("id", flat=True)),
@@ -270,7 +302,11 @@ def apology_record(
         for dossier_id in ids:
             dossier = found.get(dossier_id)
             refusal = _refusal(
-                dossier, now=now, new_due_at=new_due_at, has_apology=dossier_id in apologized
+                dossier,
+                now=now,
+                soon_limit=soon_limit,
+                new_due_at=new_due_at,
+                has_apology=dossier_id in apologized,
             )
             code = dossier.code if dossier else ""
             if refusal:
@@ -279,7 +315,7 @@ def apology_record(
                 to_write.append(dossier)
                 outcomes.append(ApologyOutcome(dossier_id, code, True))
         if to_write:
-            Apology.objects.bulk_create(
+            written = Apology.objects.bulk_create(
                 [
                     Apology(
                         dossier=dossier,
@@ -295,7 +331,35 @@ def apology_record(
                     for dossier in to_write
                 ]
             )
+            for apology in written:
+                _audit(user=user, apology=apology)
             record_touched_cells(_touched_cells(to_write, today=timezone.localdate(now)))
             # The KPI engine defers its refresh to the commit of this transaction.
             dossiers_changed.send(sender=Apology, batch_id=None)
     return outcomes
+
+
+def _audit(*, user: AbstractBaseUser, apology: Apology) -> None:
+    dossier = apology.dossier
+    audit_record(
+        actor=user,
+        action=AuditAction.APOLOGY_RECORD,
+        subject=apology,
+        agency=dossier.agency,
+        summary=_("Ghi nhận phiếu xin lỗi, hẹn lại ngày %(date)s cho hồ sơ %(code)s")
+        % {
+            "date": timezone.localtime(apology.new_due_at).strftime("%d/%m/%Y"),
+            "code": dossier.code,
+        },
+        before=None,
+        after={
+            "dossier": dossier.code,
+            "issued_at": apology.issued_at,
+            "original_due_at": dossier.due_at,
+            "new_due_at": apology.new_due_at,
+            "reason": apology.reason,
+            "channel": apology.channel,
+            "signer_name": apology.signer_name,
+            "signer_title": apology.signer_title,
+        },
+    )

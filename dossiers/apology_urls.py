@@ -8,5 +8,11 @@ urlpatterns = [
     path("", apology_views.apology_list, name="list"),
     path("new/", apology_views.apology_new, name="new"),
     path("slips.zip", apology_views.apology_slips_zip, name="slips_zip"),
-    path("<str:code>/slip.pdf", apology_views.apology_slip_pdf, name="slip"),
+    path("<str:code>/slip.pdf", apology_views.apology_slip_file, name="slip"),
+    path(
+        "<str:code>/slip.docx",
+        apology_views.apology_slip_file,
+        {"fmt": "docx"},
+        name="slip_docx",
+    ),
 ]

@@ -1,11 +1,14 @@
 """The apology pages (agency heads for their own subtree, the province office for every agency):
-the work list, the slip form for one or several dossiers, the outcome, and the slips as PDF.
+the work list, the slip form for one or several dossiers, the outcome, and the slips as PDF or
+DOCX (one, or a ZIP for a selection).
 
 Home Affairs, administrators without superuser rights and users with no role get 403 pages;
 another agency's dossier answers 404.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -99,6 +102,7 @@ def apology_new(request: HttpRequest) -> HttpResponse:
                 "recorded_count": len(recorded),
                 "refused_count": len(outcomes) - len(recorded),
                 "recorded_codes": recorded,
+                "recorded_query": urlencode([("dossier", code) for code in recorded]),
             }
             return render(request, "dossiers/apology_result.html", context)
         status = 400
@@ -115,23 +119,37 @@ def apology_new(request: HttpRequest) -> HttpResponse:
     return render(request, "dossiers/apology_form.html", context, status=status)
 
 
+def _slip_format(value: str | None) -> str:
+    return value if value in slips.FORMATS else "pdf"
+
+
 @require_GET
 @apology_access
-def apology_slip_pdf(request: HttpRequest, code: str) -> HttpResponse:
+def apology_slip_file(request: HttpRequest, code: str, fmt: str = "pdf") -> HttpResponse:
+    """One dossier's slip, as a PDF (shown in the browser) or a DOCX (downloaded)."""
     (dossier,) = _dossiers_or_404(request, [code])
     if getattr(dossier, "apology", None) is None:
         raise Http404("No apology for this dossier")
-    response = HttpResponse(slips.apology_slip_pdf(dossier=dossier), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{slips.slip_file_name(dossier)}"'
+    fmt = _slip_format(fmt)
+    response = HttpResponse(
+        slips.apology_slip(dossier=dossier, fmt=fmt), content_type=slips.CONTENT_TYPES[fmt]
+    )
+    disposition = "inline" if fmt == "pdf" else "attachment"
+    response["Content-Disposition"] = (
+        f'{disposition}; filename="{slips.slip_file_name(dossier, fmt)}"'
+    )
     return response
 
 
 @require_GET
 @apology_access
 def apology_slips_zip(request: HttpRequest) -> HttpResponse:
+    """The slips of a selection in one ZIP (?format=docx for Word files; PDF by default)."""
     dossiers = _dossiers_or_404(request, request.GET.getlist("dossier"))
+    fmt = _slip_format(request.GET.get("format"))
     response = HttpResponse(
-        slips.apology_slips_zip(dossiers=dossiers), content_type="application/zip"
+        slips.apology_slips_zip(dossiers=dossiers, fmt=fmt), content_type="application/zip"
     )
-    response["Content-Disposition"] = 'attachment; filename="phieu-xin-loi.zip"'
+    name = "phieu-xin-loi.zip" if fmt == "pdf" else "phieu-xin-loi-docx.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

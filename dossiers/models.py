@@ -263,3 +263,43 @@ class TouchedCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.month:%Y-%m}"
+
+
+class PublicHoliday(models.Model):
+    """A public holiday or compensatory day off (ngày nghỉ lễ, nghỉ bù) on a weekday.
+
+    The government announces each year's days off (Tết moves with the lunar calendar), so they are
+    data kept by the province office, not code. Working days are Monday to Friday minus these
+    (dossiers/apologies.py `next_working_day`).
+    """
+
+    day = models.DateField(_("ngày"), unique=True)
+    name = models.CharField(_("tên ngày nghỉ"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("ngày nghỉ lễ")
+        verbose_name_plural = _("ngày nghỉ lễ")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} {self.name}".strip()
+
+
+class ReminderSend(models.Model):
+    """One reminder e-mail sent (or being sent): claimed before sending, so that a second run of
+    a daily job on the same day mails nobody twice (dossiers/apology_reminders.py)."""
+
+    kind = models.CharField(max_length=32)
+    recipient = models.CharField(max_length=254)
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "day"], name="reminder_send_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.recipient} {self.day:%d/%m/%Y}"

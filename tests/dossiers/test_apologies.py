@@ -21,10 +21,12 @@ import zipfile
 
 import pytest
 import time_machine
+from django.core.mail import EmailMessage
 from django.test import Client
+from docx import Document
 from pypdf import PdfReader
 
-from agencies.models import Domain, Procedure
+from agencies.models import AuditAction, AuditEntry, Domain, Procedure
 from dossiers.apologies import (
     apology_counts,
     apology_record,
@@ -32,8 +34,18 @@ from dossiers.apologies import (
     due_soon_limit,
     next_working_day,
 )
-from dossiers.models import Apology, ApologyChannel, ApologySource, TouchedCell
+from dossiers.apology_reminders import apology_reminders_send
+from dossiers.apology_slip import slip_content
+from dossiers.models import (
+    Apology,
+    ApologyChannel,
+    ApologySource,
+    PublicHoliday,
+    ReminderSend,
+    TouchedCell,
+)
 from kpi_portal.celery import app as celery_app
+from tests.dossiers.conftest import dossier_csv, run_import
 from tests.personas import agencies_create, personas_create
 from tests.reports.kpi_data import end_of_day, figures, make_dossier, vn
 
@@ -119,7 +131,19 @@ class TestTheNextWorkingDay:
             assert next_working_day(vn(2023, 6, day).date()).isoformat() == "2023-06-19"
 
     def test_due_soon_ends_when_the_next_working_day_ends(self):
-        assert due_soon_limit(now=vn(2023, 6, 16, 10)) == vn(2023, 6, 20)
+        # Friday 16/06 → Monday 19/06; the limit is the first instant after it.
+        assert due_soon_limit(now=vn(2023, 6, 16, 10), holidays=frozenset()) == vn(2023, 6, 20)
+
+    def test_public_holidays_are_skipped_like_weekends(self):
+        # Hùng Kings' day and the following days off of 2023: Sat 29/04 to Wed 03/05.
+        holidays = frozenset(vn(2023, 5, day).date() for day in (1, 2, 3))
+        friday = vn(2023, 4, 28).date()
+        assert next_working_day(friday, holidays=holidays).isoformat() == "2023-05-04"
+
+    def test_the_holidays_recorded_as_data_move_the_due_soon_limit(self, db):
+        PublicHoliday.objects.create(day=vn(2023, 6, 19).date(), name="Nghỉ bù")
+        # Friday 16/06: Monday 19/06 is off, so the next working day is Tuesday 20/06.
+        assert due_soon_limit(now=vn(2023, 6, 16, 10)) == vn(2023, 6, 21)
 
 
 class TestTheWorkList:
@@ -213,12 +237,18 @@ class TestRecordingAnApology:
         assert not outcome.recorded
         assert outcome.reason == "Ngày hẹn lại phải sau ngày hẹn trả ban đầu (16/06/2023 23:59)."
 
-    def test_the_new_date_must_be_after_now(self, world):
-        # After A's due date (10/06) but before today (15/06).
-        (outcome,) = _record(world, "district_chairman", ["A"], new_due_at=end_of_day(2023, 6, 14))
-        assert not outcome.recorded
-        assert outcome.reason == "Ngày hẹn lại phải sau thời điểm hiện tại."
+    def test_the_new_date_must_be_after_today(self, world):
+        # After A's due date (10/06) but before today (15/06), or today itself.
+        for day in (14, 15):
+            (outcome,) = _record(
+                world, "district_chairman", ["A"], new_due_at=end_of_day(2023, 6, day)
+            )
+            assert not outcome.recorded
+            assert outcome.reason == "Ngày hẹn lại phải sau ngày hôm nay."
         assert not Apology.objects.filter(dossier=world["dossiers"]["A"]).exists()
+        # Tomorrow is accepted.
+        (outcome,) = _record(world, "district_chairman", ["A"], new_due_at=end_of_day(2023, 6, 16))
+        assert outcome.recorded
 
     def test_a_second_new_appointment_is_refused_with_the_reason(self, world):
         assert _record(world, "district_chairman", ["A"])[0].recorded
@@ -259,6 +289,45 @@ class TestRecordingAnApology:
         assert cells == {("HL-TT", june), ("HL", june)}
 
 
+class TestALaterImport:
+    ROW = {
+        "code": "A",
+        "agency_code": "HL-TT",
+        "procedure_code": "1.001193",
+        "channel": "Trực tiếp",
+        "received_at": "01/06/2023 08:00",
+        "due_at": "10/06/2023",
+        "finished_at": "",
+        "e_result": "Không",
+    }
+
+    def test_never_overwrites_nor_erases_an_apology_recorded_in_the_portal(self, world, write_file):
+        _record(world, "district_chairman", ["A"])
+        other = {
+            "apology_issued_at": "12/06/2023",
+            "apology_new_due_at": "30/06/2023",
+            "apology_reason": "Theo tệp của hệ thống một cửa",
+        }
+        emptied = {"apology_issued_at": "", "apology_new_due_at": "", "apology_reason": ""}
+
+        different = run_import("import_dossiers", write_file(dossier_csv([self.ROW | other])))
+        erased = run_import("import_dossiers", write_file(dossier_csv([self.ROW | emptied])))
+
+        # The portal's slip stays as recorded; the differing row is imported with a warning.
+        assert "giữ phiếu đó" in different.stderr
+        assert erased.stdout.strip() == "created 0, updated 0, unchanged 1, rejected 0"
+        apology = Apology.objects.get(dossier__code="A")
+        assert (apology.source, apology.issued_at, apology.new_due_at, apology.reason) == (
+            ApologySource.PORTAL,
+            NOW,
+            end_of_day(2023, 6, 23),
+            "Chờ kết quả đo đạc địa chính",
+        )
+        # And the one-appointment rule still holds after the import.
+        (again,) = _record(world, "district_chairman", ["A"])
+        assert again.reason == SECOND_APPOINTMENT
+
+
 class TestTheApologyRateAfterTheRefresh:
     def test_the_numerator_rises_by_the_number_recorded(
         self, world, django_capture_on_commit_callbacks
@@ -277,6 +346,47 @@ class TestTheApologyRateAfterTheRefresh:
         assert figures("2023-06")[("HL", "apology")] == (4, 5)
         assert figures("2023-06")[("HL-TT", "apology")] == (1, 1)
         assert not TouchedCell.objects.exists()  # drained by the refresh job
+
+
+class TestTheAuditLog:
+    def test_each_recorded_apology_gets_one_entry_and_a_refusal_none(self, world):
+        _record(world, "district_chairman", ["A", "D", "B"])  # D is refused (not due yet)
+        entries = list(AuditEntry.objects.filter(action=AuditAction.APOLOGY_RECORD).order_by("pk"))
+        assert [(e.actor_username, e.agency.code, e.after["dossier"]) for e in entries] == [
+            ("district_chairman", "HL-TT", "A"),
+            ("district_chairman", "HL", "B"),
+        ]
+        apology = Apology.objects.get(dossier__code="A")
+        first = entries[0]
+        assert (first.subject_type, first.subject_id) == ("dossiers.apology", str(apology.pk))
+        assert first.summary == "Ghi nhận phiếu xin lỗi, hẹn lại ngày 23/06/2023 cho hồ sơ A"
+        assert first.before is None
+        assert first.after["reason"] == "Chờ kết quả đo đạc địa chính"
+        assert first.after["signer_name"] == "Hoàng Minh Tuấn"
+
+    def test_no_apology_is_kept_when_its_audit_entry_cannot_be_written(self, world, monkeypatch):
+        calls = []
+
+        def failing(**kwargs):
+            calls.append(kwargs["subject"].dossier.code)
+            if len(calls) == 2:
+                raise RuntimeError("audit table locked")
+
+        monkeypatch.setattr("dossiers.apologies.audit_record", failing)
+        with pytest.raises(RuntimeError):
+            _record(world, "district_chairman", ["A", "B"])
+        assert calls == ["A", "B"]
+        # The same transaction: A's apology, written before B's entry failed, is gone too.
+        assert not Apology.objects.filter(dossier__code__in=["A", "B"]).exists()
+
+    def test_a_bulk_post_from_the_page_leaves_one_entry_per_dossier(self, world):
+        response = _client(world, "district_chairman").post(
+            "/apologies/new/", _form_data(["A", "B", "C"])
+        )
+        assert response.status_code == 200
+        entries = AuditEntry.objects.filter(action=AuditAction.APOLOGY_RECORD)
+        assert sorted(e.after["dossier"] for e in entries) == ["A", "B", "C"]
+        assert {e.actor_username for e in entries} == {"district_chairman"}
 
 
 # --- Pages ---------------------------------------------------------------------------------------
@@ -332,6 +442,13 @@ class TestTheApologyForm:
         assert client.get("/apologies/new/", {"dossier": "F"}).status_code == 404
         assert client.get("/apologies/new/", {"dossier": ["A", "F"]}).status_code == 404
         assert client.get("/apologies/new/", {"dossier": "NOPE"}).status_code == 404
+
+    def test_a_post_naming_another_agencys_dossier_answers_404_and_records_nothing(self, world):
+        response = _client(world, "district_chairman").post(
+            "/apologies/new/", _form_data(["A", "F"])
+        )
+        assert response.status_code == 404
+        assert not Apology.objects.filter(dossier__code__in=["A", "F"]).exists()
 
     def test_home_affairs_gets_403(self, world):
         response = _client(world, "home_affairs").get("/apologies/new/", {"dossier": "A"})
@@ -438,6 +555,71 @@ class TestTheSlip:
             assert "Mã hồ sơ: B" in _pdf_text(archive.read("phieu-xin-loi-B.pdf"))
 
 
+class TestTheWordSlip:
+    def test_the_docx_holds_the_same_text_as_the_pdf(self, world):
+        _record(world, "district_chairman", ["A"])
+        client = _client(world, "district_chairman")
+        response = client.get("/apologies/A/slip.docx")
+        assert response.status_code == 200
+        assert response["Content-Type"] == (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        )
+        assert response["Content-Disposition"] == 'attachment; filename="phieu-xin-loi-A.docx"'
+        text = _docx_text(response.content)
+        for expected in (
+            "UBND HUYỆN HẢI LĂNG",
+            "UBND THỊ TRẤN DIÊN SANH",
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "Độc lập - Tự do - Hạnh phúc",
+            "ngày 15 tháng 06 năm 2023",
+            "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+            "Mã hồ sơ: A",
+            "Thủ tục hành chính: 1.001193 – Đăng ký khai sinh",
+            "Ngày tiếp nhận hồ sơ: 08 giờ 00, ngày 01/06/2023",
+            "Ngày hẹn trả kết quả: 10/06/2023",
+            "Lý do quá hạn: Chờ kết quả đo đạc địa chính",
+            "Ngày hẹn trả lại kết quả: 23/06/2023",
+            "Hình thức gửi: Zalo",
+            "Nơi nhận:",
+            "CHỦ TỊCH UBND HUYỆN",
+            "Hoàng Minh Tuấn",
+        ):
+            assert expected in text, expected
+        pdf_text = _pdf_text(client.get("/apologies/A/slip.pdf").content)
+        dossier = world["dossiers"]["A"]
+        dossier.refresh_from_db()
+        flat_pdf = " ".join(pdf_text.split())  # the PDF wraps long lines
+        for line in slip_content(dossier=dossier).body:
+            assert line in text  # every body line, word for word, in both
+            assert line in flat_pdf
+
+    def test_a_selection_downloads_as_a_zip_of_word_files(self, world):
+        _record(world, "district_chairman", ["A", "B"])
+        response = _client(world, "district_chairman").get(
+            "/apologies/slips.zip", {"dossier": ["A", "B"], "format": "docx"}
+        )
+        assert response.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            assert sorted(archive.namelist()) == ["phieu-xin-loi-A.docx", "phieu-xin-loi-B.docx"]
+            assert "Mã hồ sơ: B" in _docx_text(archive.read("phieu-xin-loi-B.docx"))
+
+    def test_another_agencys_word_slip_answers_404(self, world):
+        _record(world, "province_officer", ["F"])
+        assert _client(world, "district_chairman").get("/apologies/F/slip.docx").status_code == 404
+
+
+def _docx_text(content: bytes) -> str:
+    document = Document(io.BytesIO(content))
+    cells = [
+        paragraph.text
+        for table in document.tables
+        for row in table.rows
+        for cell in row.cells
+        for paragraph in cell.paragraphs
+    ]
+    return "\n".join([*cells, *(paragraph.text for paragraph in document.paragraphs)])
+
+
 def _pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
@@ -492,3 +674,71 @@ class TestTheDailyReminders:
         _record(world, "district_chairman", ["A", "B", "C"])
         assert apology_reminders_send(now=NOW) == 0
         assert mailoutbox == []
+
+    def test_a_second_run_on_the_same_day_mails_nobody_again(self, world, mailoutbox):
+        _emails(world, "district_chairman", "province_officer")
+        assert apology_reminders_send(now=NOW) == 2
+        # Re-run the same afternoon (a retried beat job, an operator by hand): nothing more.
+        assert apology_reminders_send(now=vn(2023, 6, 15, 16)) == 0
+        assert [m.to for m in mailoutbox] == [
+            ["district_chairman@quangtri.gov.vn"],
+            ["province_officer@quangtri.gov.vn"],
+        ]
+        assert set(ReminderSend.objects.values_list("kind", "recipient")) == {
+            ("apology.head", "district_chairman@quangtri.gov.vn"),
+            ("apology.province", "province_officer@quangtri.gov.vn"),
+        }
+
+    def test_the_next_day_mails_again_with_that_days_figures(self, world, mailoutbox):
+        _emails(world, "district_chairman")
+        assert apology_reminders_send(now=NOW) == 1
+        # Friday 16/06 10:00: A (open, due 10/06) is 6 days overdue, B stays at 4 (finished
+        # 12/06); C (due Friday 23:59) is still due soon; the next working day is Monday 19/06,
+        # and D (due Tuesday 20/06) is not yet listed.
+        assert apology_reminders_send(now=vn(2023, 6, 16, 10)) == 1
+        friday = mailoutbox[1]
+        assert friday.subject == (
+            "[UBND huyện Hải Lăng] 2 hồ sơ quá hạn chưa xin lỗi, 1 hồ sơ sắp đến hạn (16/06/2023)"
+        )
+        assert friday.body.splitlines()[2].endswith("hẹn trả 10/06/2023 · quá hạn 6 ngày")
+        assert "Hồ sơ đến hạn trả đến hết ngày 19/06/2023: 1" in friday.body
+
+    def test_a_public_holiday_widens_the_due_soon_list_and_is_a_quiet_day(self, world, mailoutbox):
+        _emails(world, "district_chairman")
+        PublicHoliday.objects.create(day=vn(2023, 6, 19).date(), name="Nghỉ bù")
+        # Friday 16/06 with Monday 19/06 off: the next working day is Tuesday 20/06, so C
+        # (due 16/06) and D (due 20/06) are both due soon.
+        assert apology_reminders_send(now=vn(2023, 6, 16, 10)) == 1
+        (friday,) = mailoutbox
+        assert friday.subject.endswith(
+            "2 hồ sơ quá hạn chưa xin lỗi, 2 hồ sơ sắp đến hạn (16/06/2023)"
+        )
+        assert "Hồ sơ đến hạn trả đến hết ngày 20/06/2023: 2" in friday.body
+        # Nobody is mailed on the holiday itself, nor on a Saturday.
+        assert apology_reminders_send(now=vn(2023, 6, 19, 7)) == 0
+        assert apology_reminders_send(now=vn(2023, 6, 17, 7)) == 0
+        assert len(mailoutbox) == 1
+
+    def test_a_send_that_fails_gives_its_claim_back_for_the_retry(
+        self, world, mailoutbox, monkeypatch
+    ):
+        _emails(world, "district_chairman")
+        real_send = EmailMessage.send
+
+        def down(self, fail_silently=False):
+            raise ConnectionRefusedError("mail server down")
+
+        monkeypatch.setattr(EmailMessage, "send", down)
+        with pytest.raises(ConnectionRefusedError):
+            apology_reminders_send(now=NOW)
+        assert not ReminderSend.objects.exists()
+        monkeypatch.setattr(EmailMessage, "send", real_send)
+        assert apology_reminders_send(now=NOW) == 1
+        assert len(mailoutbox) == 1
+
+
+def _emails(world, *people: str) -> None:
+    for person in people:
+        user = world["people"][person]
+        user.email = f"{person}@quangtri.gov.vn"
+        user.save()

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from agencies.models import Agency, AuditEntry, Domain, Membership, Procedure
+from agencies.models import (
+    Agency,
+    AuditEntry,
+    Domain,
+    Membership,
+    PostingImport,
+    Procedure,
+    StaffPosting,
+)
 
 
 @admin.register(Agency)
@@ -56,4 +64,34 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffPosting)
+class StaffPostingAdmin(admin.ModelAdmin):
+    list_display = [
+        "person_name",
+        "staff_code",
+        "agency",
+        "start_on",
+        "planned_end_on",
+        "actual_end_on",
+    ]
+    list_filter = ["agency__level"]
+    search_fields = ["person_name", "staff_code", "agency__name"]
+    autocomplete_fields = ["agency", "former_unit"]
+    raw_id_fields = ["import_batch"]
+    date_hierarchy = "start_on"
+
+
+@admin.register(PostingImport)
+class PostingImportAdmin(admin.ModelAdmin):
+    """Read-only: files are imported from the postings page or `import_postings`."""
+
+    list_display = ["created_at", "original_name", "status", "created", "updated", "rejected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

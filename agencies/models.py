@@ -238,3 +238,135 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.subject_id}"
+
+
+def posting_import_upload_path(batch: PostingImport, filename: str) -> str:
+    # As dossiers' import batches: the stored name is the checksum, never the user's file name.
+    return f"imports/postings/{batch.sha256[:2]}/{batch.sha256}"
+
+
+class PostingImportStatus(models.TextChoices):
+    APPLIED = "applied", _("Đã nhập")
+    CHECKED = "checked", _("Đã kiểm tra (chạy thử)")
+    REFUSED = "refused", _("Bị từ chối")
+
+
+class PostingImport(models.Model):
+    """One file of staff postings given to the importer: the original kept as uploaded, who and
+    when, the outcome counts and every rejected row (`errors`: row, column, value, message)."""
+
+    file = models.FileField(_("tệp gốc"), upload_to=posting_import_upload_path, max_length=255)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.BigIntegerField(_("dung lượng (byte)"), default=0)
+    sheet = models.CharField(_("trang tính"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(_("nguồn"), max_length=16, default="command")
+    dry_run = models.BooleanField(_("chạy thử"), default=False)
+    atomic = models.BooleanField(_("tất cả hoặc không"), default=False)
+    status = models.CharField(_("trạng thái"), max_length=12, choices=PostingImportStatus.choices)
+    refusal = models.TextField(_("lý do từ chối"), blank=True)
+    total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
+    created = models.PositiveIntegerField(_("thêm mới"), default=0)
+    updated = models.PositiveIntegerField(_("cập nhật"), default=0)
+    unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
+    rejected = models.PositiveIntegerField(_("bị loại"), default=0)
+    errors = models.JSONField(_("lỗi dòng"), default=list, blank=True)
+    created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lần nhập danh sách biệt phái")
+        verbose_name_plural = _("lần nhập danh sách biệt phái")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.created_at:%d/%m/%Y %H:%M})"
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"created {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}"
+        )
+
+
+class StaffPosting(models.Model):
+    """A person sent by their home agency to work at the Public Administration Service Center
+    (biệt phái), for a planned period; `actual_end_on` is empty while they serve.
+
+    A re-import finds its posting by (staff code, start date) when the staff code is given, else by
+    (home agency, name, start date): the two partial unique constraints below. For a home agency
+    formed by a merger, `former_unit` is the unit (one of `agency.merged_from`) the person comes
+    from. The rules (length, rotation, flags) are in `agencies.postings`.
+    """
+
+    person_name = models.CharField(_("họ và tên"), max_length=255)
+    staff_code = models.CharField(_("mã cán bộ"), max_length=32, blank=True)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("đơn vị cử"), on_delete=models.PROTECT, related_name="staff_postings"
+    )
+    former_unit = models.ForeignKey(
+        Agency,
+        verbose_name=_("đơn vị cũ (trước hợp nhất)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    start_on = models.DateField(_("ngày bắt đầu"))
+    planned_end_on = models.DateField(_("ngày kết thúc dự kiến"))
+    actual_end_on = models.DateField(_("ngày kết thúc thực tế"), null=True, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+    import_batch = models.ForeignKey(
+        PostingImport,
+        verbose_name=_("lần nhập gần nhất"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tạo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("biệt phái cán bộ")
+        verbose_name_plural = _("biệt phái cán bộ")
+        ordering = ["agency__path", "start_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_end_on__gte=F("start_on")),
+                name="posting_planned_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_end_on__isnull=True) | Q(actual_end_on__gte=F("start_on")),
+                name="posting_actual_end_after_start",
+            ),
+            models.CheckConstraint(condition=~Q(person_name=""), name="posting_person_name_given"),
+            models.CheckConstraint(
+                condition=Q(former_unit__isnull=True) | ~Q(former_unit=F("agency")),
+                name="posting_former_unit_not_home_agency",
+            ),
+            models.UniqueConstraint(
+                fields=["staff_code", "start_on"],
+                condition=~Q(staff_code=""),
+                name="posting_unique_staff_code_start",
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "person_name", "start_on"],
+                condition=Q(staff_code=""),
+                name="posting_unique_name_start_without_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_name} ({self.agency.code}, {self.start_on:%d/%m/%Y})"

@@ -17,6 +17,7 @@ from django.db import transaction
 from agencies.models import Agency, AgencyLevel
 from directives.deadlines import LOCAL
 from directives.models import Directive, DirectiveTask, TaskKind
+from directives.posting_demo import posting_demo_load, posting_demo_wipe
 from directives.selectors import pilot_candidates
 from directives.services import pilot_nominate, pilot_submit
 
@@ -36,6 +37,7 @@ def _at(day_offset: int, hour: int) -> dt.datetime:
 
 def directive_demo_wipe() -> None:
     Directive.objects.filter(number=DEMO_DIRECTIVE_NUMBER).delete()
+    posting_demo_wipe()  # the Service Center staff postings (directives/posting_demo.py)
 
 
 @transaction.atomic
@@ -81,4 +83,5 @@ def directive_demo_load() -> Directive | None:
             pilot_nominate(task=nomination, agency=agency, procedure=procedure, user=None)
         if when is not None and nomination.nominations.filter(agency=agency).exists():
             pilot_submit(task=nomination, agency=agency, user=None, now=_at(*when))
+    posting_demo_load(province_code=PROVINCE_CODE)
     return directive

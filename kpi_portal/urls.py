@@ -9,6 +9,7 @@ urlpatterns = [
     path("imports/", include("dossiers.urls")),
     path("directives/", include("directives.urls")),
     path("apologies/", include("dossiers.apology_urls")),
+    path("postings/", include("directives.posting_urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,377 @@
+"""Importing the Service Center staff postings (docs/postings.md, "Import").
+
+The file goes the dossiers' way: `reading` (CSV with or without BOM, comma or semicolon; XLSX
+through calamine), `headers` (matched ignoring case, diacritics, spaces and punctuation), cell
+checks as vectorised rules (`checks`), dates dd/mm/yyyy, ISO or Excel date cells (`parsing`).
+A rejected row is reported once per problem, naming its row (header = row 1), its column as
+written in the file and the reason. A file refused as a whole says why in one sentence.
+
+A posting is found again by (staff code, start date) when the row gives a staff code, else by
+(home agency, name, start date); an unchanged row is not rewritten, so re-importing a file changes
+nothing. An optional column absent from the file leaves the stored value alone; present but
+empty, it clears it (an empty "Ngày kết thúc thực tế" means the person is still serving).
+
+The kept original and the outcome are a `PostingImport` (agencies), saved the way dossiers'
+import batches keep their files (named by checksum). Writing is one transaction, with one
+audit entry (`posting.import`); a dry run or a refusal writes no posting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+
+from agencies.audit import audit_record
+from agencies.models import (
+    Agency,
+    AuditAction,
+    PostingImport,
+    PostingImportStatus,
+    StaffPosting,
+)
+from dossiers.importing.checks import Check, missing, run_checks, too_long
+from dossiers.importing.headers import Column, match_headers
+from dossiers.importing.outcome import Counts, ImportRefused
+from dossiers.importing.parsing import parse_datetimes, unreadable
+from dossiers.importing.reading import ROW, read_table
+
+POSTING_COLUMNS = (
+    Column("person_name", "Họ và tên", "ho_va_ten", required=True),
+    Column("staff_code", "Mã cán bộ", "ma_can_bo"),
+    Column("agency_code", "Mã đơn vị", "ma_don_vi", required=True),
+    Column("former_unit_code", "Đơn vị cũ (trước hợp nhất)", "ma_don_vi_cu"),
+    Column("start", "Ngày bắt đầu", "ngay_bat_dau", required=True),
+    Column("planned_end", "Ngày kết thúc dự kiến", "ngay_ket_thuc_du_kien", required=True),
+    Column("actual_end", "Ngày kết thúc thực tế", "ngay_ket_thuc_thuc_te"),
+    Column("note", "Ghi chú", "ghi_chu"),
+)
+# Optional columns whose absence from the file keeps the stored value.
+logger = logging.getLogger(__name__)
+
+_OPTIONAL = {"former_unit_code": "former_unit_id", "actual_end": "actual_end_on", "note": "note"}
+_DATE_MESSAGE = "Ngày không hợp lệ: dùng dạng dd/mm/yyyy (ví dụ 01/07/2023)."
+
+
+@dataclass
+class _Row:
+    row: int
+    person_name: str
+    staff_code: str
+    agency_id: int
+    former_unit_id: int | None
+    start_on: object
+    planned_end_on: object
+    actual_end_on: object
+    note: str
+
+
+def postings_import(
+    *,
+    path: Path | None = None,
+    uploaded_file: IO[bytes] | None = None,
+    original_name: str | None = None,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    atomic: bool = False,
+    user=None,
+    source: str = "command",
+) -> PostingImport:
+    """Keep the file, check every row and (unless refused or a dry run) write the postings."""
+    if (path is None) == (uploaded_file is None):
+        raise ValueError("give exactly one of path and uploaded_file")
+    name = Path(original_name or (path.name if path else getattr(uploaded_file, "name", ""))).name
+    batch = PostingImport(
+        original_name=name[:255],
+        sheet=sheet or "",
+        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+        source=source,
+        dry_run=dry_run,
+        atomic=atomic,
+        status=PostingImportStatus.REFUSED,
+    )
+    readable = _keep_file(batch, path=path, uploaded_file=uploaded_file)
+    try:
+        if not readable:
+            raise ImportRefused(f"Không mở được tệp {batch.original_name}.")
+        _check_and_write(batch, user=user)
+    except ImportRefused as exc:
+        _refuse(batch, str(exc))
+    except Exception as exc:  # nothing was written (one transaction); say so rather than crash
+        logger.exception("posting import %s failed", batch.original_name)
+        _refuse(batch, f"Lỗi hệ thống khi nhập tệp {batch.original_name}: {exc}")
+    return batch
+
+
+def _refuse(batch: PostingImport, reason: str) -> None:
+    batch.status, batch.refusal = PostingImportStatus.REFUSED, reason
+    batch.created = batch.updated = batch.unchanged = 0
+    batch.save()
+
+
+def _keep_file(batch: PostingImport, *, path: Path | None, uploaded_file: IO[bytes] | None) -> bool:
+    with tempfile.TemporaryFile() as copy:
+        try:
+            if uploaded_file is not None:
+                shutil.copyfileobj(uploaded_file, copy)
+            else:
+                with Path(path).open("rb") as source_file:
+                    shutil.copyfileobj(source_file, copy)
+            readable = True
+        except OSError:
+            readable = False
+        copy.seek(0)
+        digest, size = hashlib.sha256(), 0
+        while block := copy.read(1024 * 1024):
+            digest.update(block)
+            size += len(block)
+        copy.seek(0)
+        batch.sha256, batch.size = digest.hexdigest(), size
+        stored_name = batch._meta.get_field("file").generate_filename(batch, batch.original_name)
+        if batch.file.storage.exists(stored_name):
+            batch.file.name = stored_name  # the same bytes are kept once
+        else:
+            batch.file.save(batch.original_name, File(copy), save=False)
+    return readable
+
+
+def _check_and_write(batch: PostingImport, *, user) -> None:
+    table = read_table(
+        Path(batch.file.path), file_name=batch.original_name, sheet=batch.sheet or None
+    )
+    headers = match_headers(table.headers, POSTING_COLUMNS, file_name=batch.original_name)
+    frame = table.frame.select(
+        ROW,
+        *(
+            pl.col(headers[column.key]).alias(column.key)
+            if column.key in headers
+            else pl.lit(None, pl.String).alias(column.key)
+            for column in POSTING_COLUMNS
+        ),
+    )
+    batch.total_rows = frame.height
+    rows, errors = _check(frame, headers=headers)
+    batch.errors = [
+        {"row": row, "column": column, "value": value or "", "message": message}
+        for row, column, value, message in errors.iter_rows()
+    ]
+    batch.rejected = errors.get_column("row").n_unique()
+    if batch.rejected and batch.atomic:
+        raise ImportRefused(
+            f"Tệp {batch.original_name} có {batch.rejected} dòng lỗi; vì chọn «tất cả hoặc "
+            "không» (--atomic), không dòng nào được nhập."
+        )
+    given = {field for key, field in _OPTIONAL.items() if key in headers}
+    changes, counts = _plan(rows, given=given)
+    batch.created, batch.updated, batch.unchanged = counts.created, counts.updated, counts.unchanged
+    if batch.dry_run:
+        batch.status = PostingImportStatus.CHECKED
+        batch.save()
+        return
+    with transaction.atomic():
+        batch.status = PostingImportStatus.APPLIED
+        batch.save()
+        for posting, fields in changes:
+            for name, value in fields.items():
+                setattr(posting, name, value)
+            posting.import_batch = batch
+            if posting.pk is None:
+                posting.created_by = batch.uploaded_by
+            posting.save()
+        audit_record(
+            actor=user,
+            action=AuditAction.POSTING_IMPORT,
+            subject=batch,
+            summary=f"Nhập tệp biệt phái {batch.original_name}: {batch.summary}",
+            after={
+                "file": batch.original_name,
+                "sha256": batch.sha256,
+                "created": counts.created,
+                "updated": counts.updated,
+                "unchanged": counts.unchanged,
+                "rejected": batch.rejected,
+            },
+        )
+
+
+def _check(frame: pl.DataFrame, *, headers: dict[str, str]) -> tuple[list[_Row], pl.DataFrame]:
+    agencies = {code: pk for code, pk in Agency.objects.values_list("code", "pk")}
+    former_pairs = [
+        f"{agency}>{unit}"
+        for agency, unit in Agency.merged_from.through.objects.values_list(
+            "from_agency__code", "to_agency__code"
+        )
+    ]
+    merged_codes = sorted({pair.split(">", 1)[0] for pair in former_pairs})
+    time_zone = settings.TIME_ZONE
+    values = frame.with_columns(
+        v_agency_id=pl.col("agency_code").replace_strict(
+            agencies, default=None, return_dtype=pl.Int64
+        ),
+        v_former_unit_id=pl.col("former_unit_code").replace_strict(
+            agencies, default=None, return_dtype=pl.Int64
+        ),
+        **{
+            f"v_{name}": parse_datetimes(frame.get_column(name), time_zone=time_zone).dt.date()
+            for name in ("start", "planned_end", "actual_end")
+        },
+        person_key=pl.coalesce(
+            pl.concat_str(pl.lit("code:"), pl.col("staff_code")),
+            pl.concat_str(
+                pl.lit("name:"), pl.col("agency_code"), pl.lit("|"), pl.col("person_name")
+            ),
+        ),
+    )
+    values = values.with_columns(
+        first_row=pl.col(ROW).first().over("person_key", "v_start"),
+        merged_agency=pl.col("agency_code").is_in(merged_codes),
+        former_pair_known=pl.concat_str("agency_code", pl.lit(">"), "former_unit_code").is_in(
+            former_pairs
+        ),
+    )
+    rejected, errors = run_checks(values, _checks(), headers=headers)
+    rows = [
+        _Row(*cells)
+        for cells in values.filter(~rejected)
+        .select(
+            ROW,
+            "person_name",
+            pl.col("staff_code").fill_null(""),
+            "v_agency_id",
+            "v_former_unit_id",
+            "v_start",
+            "v_planned_end",
+            "v_actual_end",
+            pl.col("note").fill_null(""),
+        )
+        .iter_rows()
+    ]
+    return rows, errors
+
+
+def _checks() -> list[Check]:
+    v = pl.col
+    start, planned_end, actual_end = v("v_start"), v("v_planned_end"), v("v_actual_end")
+    return [
+        Check("person_name", missing("person_name"), "Thiếu họ và tên."),
+        Check("person_name", too_long("person_name", 255), "Họ và tên dài quá 255 ký tự."),
+        Check("staff_code", too_long("staff_code", 32), "Mã cán bộ dài quá 32 ký tự."),
+        Check("agency_code", missing("agency_code"), "Thiếu mã đơn vị cử cán bộ."),
+        Check(
+            "agency_code",
+            v("agency_code").is_not_null() & v("v_agency_id").is_null(),
+            pl.format("Không có đơn vị mã «{}» trong danh mục.", v("agency_code")),
+        ),
+        Check(
+            "former_unit_code",
+            v("former_unit_code").is_not_null() & v("v_former_unit_id").is_null(),
+            pl.format("Không có đơn vị mã «{}» trong danh mục.", v("former_unit_code")),
+        ),
+        Check(
+            "former_unit_code",
+            v("v_former_unit_id").is_not_null()
+            & v("v_agency_id").is_not_null()
+            & ~v("merged_agency"),
+            pl.format(
+                "Đơn vị «{}» không hình thành từ hợp nhất; để trống cột này.", v("agency_code")
+            ),
+        ),
+        Check(
+            "former_unit_code",
+            v("v_former_unit_id").is_not_null() & v("merged_agency") & ~v("former_pair_known"),
+            pl.format(
+                "«{}» không phải là đơn vị cũ đã hợp nhất vào «{}».",
+                v("former_unit_code"),
+                v("agency_code"),
+            ),
+        ),
+        Check(
+            "former_unit_code",
+            v("merged_agency") & missing("former_unit_code"),
+            pl.format(
+                "Đơn vị «{}» hình thành từ hợp nhất: cần ghi đơn vị cũ của cán bộ.",
+                v("agency_code"),
+            ),
+        ),
+        Check("start", missing("start"), "Thiếu ngày bắt đầu."),
+        Check("start", unreadable("start", start), _DATE_MESSAGE),
+        Check("planned_end", missing("planned_end"), "Thiếu ngày kết thúc dự kiến."),
+        Check("planned_end", unreadable("planned_end", planned_end), _DATE_MESSAGE),
+        Check(
+            "planned_end",
+            planned_end < start,
+            "Ngày kết thúc dự kiến trước ngày bắt đầu.",
+        ),
+        Check("actual_end", unreadable("actual_end", actual_end), _DATE_MESSAGE),
+        Check("actual_end", actual_end < start, "Ngày kết thúc thực tế trước ngày bắt đầu."),
+        Check(
+            "staff_code",
+            v("v_start").is_not_null() & v("person_key").is_not_null() & (v("first_row") != v(ROW)),
+            pl.format(
+                "Trùng với dòng {} (cùng cán bộ, cùng ngày bắt đầu); chỉ dòng đó được nhập.",
+                v("first_row"),
+            ),
+        ),
+    ]
+
+
+def _plan(rows: list[_Row], *, given: set[str]) -> tuple[list[tuple[StaffPosting, dict]], Counts]:
+    """Each new or changed posting with the fields to set, and the counts.
+
+    A row with a staff code finds its posting by (code, start), else a posting stored without a
+    code by (agency, name, start), which then gets the code. A row without a staff code finds a
+    posting by (agency, name, start), whatever its stored code, and leaves that code alone.
+    """
+    by_code: dict[tuple, StaffPosting] = {}
+    by_name: dict[tuple, StaffPosting] = {}
+    for posting in StaffPosting.objects.filter(
+        start_on__in={row.start_on for row in rows}
+    ).order_by("pk"):
+        if posting.staff_code:
+            by_code.setdefault((posting.staff_code, posting.start_on), posting)
+        by_name.setdefault((posting.agency_id, posting.person_name, posting.start_on), posting)
+    counts, changes, claimed = Counts(), [], set()
+    for row in rows:
+        fields = {
+            "person_name": row.person_name,
+            "agency_id": row.agency_id,
+            "start_on": row.start_on,
+            "planned_end_on": row.planned_end_on,
+        }
+        named = by_name.get((row.agency_id, row.person_name, row.start_on))
+        if row.staff_code:
+            fields["staff_code"] = row.staff_code
+            posting = by_code.get((row.staff_code, row.start_on))
+            if posting is None and named is not None and not named.staff_code:
+                posting = named
+        else:
+            posting = named
+        if posting is None or posting.pk in claimed:
+            fields |= {
+                "staff_code": row.staff_code,
+                "former_unit_id": row.former_unit_id,
+                "actual_end_on": row.actual_end_on,
+                "note": row.note,
+            }
+            counts.created += 1
+            changes.append((StaffPosting(), fields))
+            continue
+        claimed.add(posting.pk)
+        fields |= {field: getattr(row, field) for field in given if field != "former_unit_id"}
+        if "former_unit_id" in given:
+            fields["former_unit_id"] = row.former_unit_id
+        if any(getattr(posting, name) != value for name, value in fields.items()):
+            counts.updated += 1
+            changes.append((posting, fields))
+        else:
+            counts.unchanged += 1
+    return changes, counts

@@ -23,4 +23,4 @@ RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinp
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "kpi_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:kpi_portal.gunicorn_conf", "kpi_portal.wsgi"]

@@ -8,6 +8,7 @@ REDIS_URL, SECRET_KEY and DEBUG=0. An invalid value stops start-up with Improper
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,10 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "insecure-embedded-default-change-me-in-production-0123456789"
 
+# Rotating the key: the new one in SECRET_KEY, the old one here until sessions and password-reset
+# links signed with it have expired (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -75,9 +80,12 @@ INSTALLED_APPS = [
     "dossiers",
     "reports",
     "directives",
+    "axes",  # sign-in throttling (kpi_portal/signin.py)
 ]
 
 MIDDLEWARE = [
+    # First, so every response (redirects and errors included) and log line carries the id.
+    "kpi_portal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -89,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out sign-in into the sign-in page with the lock-out message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kpi_portal.urls"
@@ -138,7 +148,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Sign-in refuses the demo password `demo` when DEBUG is off (kpi_portal/access.py).
-AUTHENTICATION_BACKENDS = ["kpi_portal.access.DemoRefusingBackend"]
+# Sign-in attempts are throttled first (kpi_portal/signin.py, django-axes).
+AUTHENTICATION_BACKENDS = [
+    "kpi_portal.signin.ThrottledSignInBackend",
+    "kpi_portal.access.DemoRefusingBackend",
+]
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair waits
+# AXES_COOLOFF_MINUTES; other users and other addresses are unaffected; a success resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kpi_portal.signin.locked_out_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Keep successful sign-ins out of axes' tables: the audit of who did what is agencies.AuditEntry.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -177,6 +202,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # refresh at once; this catches anything else), and recompute everything at night.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "kpi-refresh-touched": {"task": "reports.kpi_refresh_touched", "schedule": 60.0},
+    # Imports uploaded while Redis was down stay pending; send their steps again (reliability.md).
+    "import-batches-resume": {"task": "dossiers.import_batches_resume", "schedule": 120.0},
     "kpi-full-recompute-nightly": {
         "task": "reports.kpi_full_recompute",
         "schedule": crontab(hour=2, minute=0),
@@ -207,9 +234,12 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # `preload` only allows the domain onto browsers' HTTPS-only list; it submits nothing.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The probes answer on plain HTTP inside the host (docker health checks, a load balancer).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 from django.utils.csp import CSP  # noqa: E402
 
@@ -226,21 +256,61 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# --- Logs ---------------------------------------------------------------------------------------
+# One line per record on stdout. LOG_FORMAT=json (the default when DEBUG is off) writes JSON lines
+# (python-json-logger); `plain` is for reading in a terminal. Every record carries the request id
+# (kpi_portal/request_id.py) and, inside a Celery task, the task id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
-
-# Django 6.1 mailers; EMAIL_BACKEND in the environment picks the backend (console by default).
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-        ),
+    "filters": {"request_id": {"()": "kpi_portal.request_id.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_id)s] %(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
     },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            # JSON lines on stdout for the container's log collector; plain text on stderr, where
+            # it stays out of the way of a command's own output.
+            "stream": "ext://sys.stdout" if LOG_FORMAT == "json" else "ext://sys.stderr",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # axes: lock-outs are warnings; its per-sign-in bookkeeping lines are left out.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+# The Celery worker logs through LOGGING above (so task logs are JSON lines with the task id too).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Django 6.1 mailers. EMAIL_BACKEND picks the backend: the console when DEBUG is on, SMTP (the
+# province's relay, EMAIL_HOST and friends) when it is off.
+_MAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+MAILERS = {"default": {"BACKEND": _MAIL_BACKEND}}
+if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 25),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "timeout": 30,
+    }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kpi-portal@localhost")

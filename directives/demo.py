@@ -5,7 +5,9 @@ The directive's number and issue date are illustrative (the demo does not claim 
 Outcomes are deterministic, by each agency's place in the demo's order: of every five agencies,
 three submit on time, one late, one not at all. The two agencies with demo sign-ins (STNMT, HL)
 are left with nothing submitted, so that their users can try the picker; STNMT has a draft.
-The province office's compilation is left undone.
+The province office's compilation is left undone. The pilot starts on 1/8/2023, after the
+compiled list's due date, with the default priority threshold; the demo's dossiers of the second
+half of 2023 give it results.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ DRAFT_ONLY = {"STNMT"}
 # Of every five agencies (demo order), when each submits: days after 20/7 (negative: before),
 # None: never. Index 3 is late.
 SCHEDULE: list[tuple[int, int] | None] = [(-2, 9), (0, 16), (-1, 10), (3, 8), None]
+PILOT_STARTS_ON = dt.date(2023, 8, 1)
 
 
 def _at(day_offset: int, hour: int) -> dt.datetime:
@@ -62,6 +65,7 @@ def directive_demo_load() -> Directive | None:
         due_on=dt.date(2023, 7, 20),
         kind=TaskKind.PILOT_NOMINATION,
         assigned_levels=[AgencyLevel.DEPARTMENT, AgencyLevel.DISTRICT],
+        pilot_starts_on=PILOT_STARTS_ON,
     )
     compilation = DirectiveTask.objects.create(
         directive=directive,
@@ -78,8 +82,10 @@ def directive_demo_load() -> Directive | None:
         when = None if agency.code in LEFT_TO_USERS else SCHEDULE[index % len(SCHEDULE)]
         if when is None and agency.code not in DRAFT_ONLY:
             continue
-        # The two eligible procedures it handled most in the twelve months before 20/7/2023.
-        for procedure in list(pilot_candidates(agency=agency, now=deadline)[:2]):
+        # The two eligible procedures it handled most in the twelve months before 20/7/2023
+        # (only those it handled at all, unless it handled none: then the first two listed).
+        top = list(pilot_candidates(agency=agency, now=deadline)[:2])
+        for procedure in [p for p in top if p.volume] or top:
             pilot_nominate(task=nomination, agency=agency, procedure=procedure, user=None)
         if when is not None and nomination.nominations.filter(agency=agency).exists():
             pilot_submit(task=nomination, agency=agency, user=None, now=_at(*when))

@@ -8,7 +8,10 @@ date by `directives.deadlines`, never stored.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +31,10 @@ class Directive(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# An agency whose pilot result is at least this share is marked for priority (docs/pilot.md).
+DEFAULT_PILOT_PRIORITY_THRESHOLD = Decimal("0.5")
 
 
 class TaskKind(models.TextChoices):
@@ -50,6 +57,18 @@ class DirectiveTask(models.Model):
     assigned_levels = models.JSONField(_("giao cho các cấp"), default=list, blank=True)
     assigned_agencies = models.ManyToManyField(
         Agency, verbose_name=_("giao cho đơn vị"), blank=True, related_name="directive_tasks"
+    )
+    # The pilot a nomination task sets up (only meaningful for PILOT_NOMINATION tasks): from which
+    # day the nominated procedures' dossiers count towards the pilot result, and the result at or
+    # above which Home Affairs marks an agency for priority (docs/pilot.md).
+    pilot_starts_on = models.DateField(_("ngày bắt đầu thí điểm"), null=True, blank=True)
+    pilot_priority_threshold = models.DecimalField(
+        _("ngưỡng kết quả thí điểm được ưu tiên"),
+        max_digits=5,
+        decimal_places=4,
+        default=DEFAULT_PILOT_PRIORITY_THRESHOLD,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text=_("Tỷ lệ từ 0 đến 1; ví dụ 0,5 là 50%."),
     )
 
     class Meta:

@@ -2,7 +2,9 @@
 
 Each agency head whose agency has a task not done that is due within 7 days or overdue gets one
 e-mail listing those tasks; the province office gets one summary naming, per such task, the
-agencies that have not done it. Nothing is sent when nothing is due.
+agencies that have not done it. Nothing is sent when nothing is due, and nobody is mailed the
+same kind of reminder twice on one day however often the job runs (the claim of
+`dossiers.apology_reminders.reminder_send_once`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.utils import timezone
 from agencies.models import Role
 from directives.deadlines import DeadlineState, DeadlineStatus
 from directives.selectors import deadlines_panel
+from dossiers.apology_reminders import reminder_send_once
 
 REMIND_DAYS_BEFORE = 7
 
@@ -36,7 +39,7 @@ def status_text(status: DeadlineStatus) -> str:
 
 
 def deadline_reminders_send(*, now: dt.datetime | None = None) -> int:
-    """Mail today's reminders; returns the number of e-mails sent."""
+    """Mail today's reminders; returns the number of e-mails sent by this run."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     panels = deadlines_panel(now=now)
@@ -63,34 +66,30 @@ def deadline_reminders_send(*, now: dt.datetime | None = None) -> int:
         .select_related("membership__agency")
         .order_by("username")
     )
-    messages: list[EmailMessage] = []
+    messages: list[tuple[str, EmailMessage]] = []
     for user in users:
         membership = user.membership
         if membership.role != Role.AGENCY_HEAD or membership.agency_id not in by_agency:
             continue
         lines = by_agency[membership.agency_id]
-        messages.append(
-            EmailMessage(
-                subject=(
-                    f"[{membership.agency.name}] {len(lines)} nhiệm vụ sắp đến hạn hoặc "
-                    f"quá hạn ({today:%d/%m/%Y})"
-                ),
-                body="\n".join(["Các nhiệm vụ theo chỉ thị đơn vị chưa hoàn thành:", *lines]),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[user.email],
-            )
+        head_message = EmailMessage(
+            subject=(
+                f"[{membership.agency.name}] {len(lines)} nhiệm vụ sắp đến hạn hoặc "
+                f"quá hạn ({today:%d/%m/%Y})"
+            ),
+            body="\n".join(["Các nhiệm vụ theo chỉ thị đơn vị chưa hoàn thành:", *lines]),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[user.email],
         )
+        messages.append(("directive.head", head_message))
     office = sorted({u.email for u in users if u.membership.role == Role.PROVINCE_OFFICE})
     if office and summary:
-        messages.append(
-            EmailMessage(
-                subject=f"Toàn tỉnh: {len(summary)} nhiệm vụ còn đơn vị chưa hoàn thành "
-                f"({today:%d/%m/%Y})",
-                body="\n".join(["Nhiệm vụ sắp đến hạn hoặc quá hạn:", *summary]),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=office,
-            )
+        summary_message = EmailMessage(
+            subject=f"Toàn tỉnh: {len(summary)} nhiệm vụ còn đơn vị chưa hoàn thành "
+            f"({today:%d/%m/%Y})",
+            body="\n".join(["Nhiệm vụ sắp đến hạn hoặc quá hạn:", *summary]),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=office,
         )
-    for message in messages:
-        message.send()
-    return len(messages)
+        messages.append(("directive.province", summary_message))
+    return sum(reminder_send_once(message, kind=kind, day=today) for kind, message in messages)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency, Procedure
@@ -21,10 +21,14 @@ from dossiers.models import Channel, Dossier
 
 
 def task_assignees(*, task: DirectiveTask) -> QuerySet[Agency]:
-    """The agencies a task is assigned to: those of its levels and those it names."""
-    return Agency.objects.filter(
-        Q(level__in=task.assigned_levels or []) | Q(directive_tasks=task)
-    ).distinct()
+    """The agencies a task is assigned to: those of its levels and those it names, among the
+    agencies that exist on its due date (a unit formed by a later merger owes nothing)."""
+    return (
+        Agency.objects.filter(Q(level__in=task.assigned_levels or []) | Q(directive_tasks=task))
+        .exclude(valid_from__gt=task.due_on)
+        .exclude(valid_to__lt=task.due_on)
+        .distinct()
+    )
 
 
 def task_is_assigned_to(*, task: DirectiveTask, agency: Agency) -> bool:
@@ -77,7 +81,7 @@ def deadlines_panel(
         completions = completions.filter(agency__path__startswith=scope.path)
     agencies = list(
         agencies.order_by("-level", "sort_order", "path").only(
-            "code", "name", "short_name", "level", "path", "sort_order"
+            "code", "name", "short_name", "level", "path", "sort_order", "valid_from", "valid_to"
         )
     )
     done = {
@@ -96,7 +100,8 @@ def deadlines_panel(
                 done_at=done.get((task.pk, agency.pk)),
             )
             for agency in agencies
-            if agency.level in task_levels or agency.pk in task_listed
+            if (agency.level in task_levels or agency.pk in task_listed)
+            and agency.exists_on(task.due_on)
         ]
         if not rows:
             continue
@@ -139,22 +144,43 @@ def _twelve_months_before(now: dt.datetime) -> dt.datetime:
 
 
 def pilot_candidates(*, agency: Agency, now: dt.datetime | None = None) -> QuerySet[Procedure]:
-    """Procedures eligible for full-process online service, each with the agency's dossier count
-    (`volume`) and online dossier count (`online`) over the twelve months before `now`."""
-    since = _twelve_months_before(now or timezone.now())
-    # The window's condition goes into the join, so only the agency's recent dossiers are read.
+    """Procedures eligible for full-process online service, each with the agency's figures over
+    the twelve months before `now` (the window W = [now − 12 months, now]):
+
+    - `volume`: dossiers received in W; `online`: of those, submitted online;
+    - `handled`: dossiers handled in W (received by its end, not finished before its start);
+      `on_time`: of those, judged on time (domain.md section 5 with W as the period).
+
+    One query whatever the number of procedures."""
+    now = now or timezone.now()
+    since = _twelve_months_before(now)
+    # The window's condition goes into the join, so only the agency's dossiers handled in the
+    # window are read; every dossier received in the window is handled in it.
+    finished_in_window = Q(recent__finished_at__lte=now)
+    open_at_end = Q(recent__finished_at__isnull=True) | Q(recent__finished_at__gt=now)
     return (
         Procedure.objects.filter(full_process_eligible=True)
         .select_related("domain")
         .annotate(
             recent=FilteredRelation(
                 "dossiers",
-                condition=Q(dossiers__agency=agency, dossiers__received_at__gte=since),
+                condition=Q(dossiers__agency=agency, dossiers__received_at__lte=now)
+                & (Q(dossiers__finished_at__isnull=True) | Q(dossiers__finished_at__gte=since)),
             )
         )
         .annotate(
-            volume=Count("recent"),
-            online=Count("recent", filter=Q(recent__channel=Channel.ONLINE)),
+            volume=Count("recent", filter=Q(recent__received_at__gte=since)),
+            online=Count(
+                "recent",
+                filter=Q(recent__received_at__gte=since, recent__channel=Channel.ONLINE),
+            ),
+            handled=Count("recent"),
+            # Judged at finished_at when it falls in W, else at the end of W (still open).
+            on_time=Count(
+                "recent",
+                filter=(finished_in_window & Q(recent__finished_at__lte=F("recent__due_at")))
+                | (open_at_end & Q(recent__due_at__gte=now)),
+            ),
         )
         .order_by("-volume", "code")
     )

@@ -2,7 +2,8 @@
 
 Every refusal raises `DirectiveError` with a message for the user and changes nothing.
 Authorisation (which agency the user answers for) is the view's business; these services check
-the rules of the directive itself.
+the rules of the directive itself. Every pilot change (nominate, withdraw, submit, reopen, the
+compiled list submitted) writes an audit entry in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import Agency, Procedure
+from agencies.audit import audit_record, snapshot
+from agencies.models import Agency, AuditAction, Procedure
 from directives.deadlines import is_late
 from directives.models import (
     DirectiveTask,
@@ -97,23 +99,48 @@ def pilot_nominate(
         raise DirectiveError(
             _("Thủ tục %(code)s đã có trong danh sách đề xuất.") % {"code": procedure.code}
         )
-    return PilotNomination.objects.create(
+    nomination = PilotNomination.objects.create(
         task=task, agency=agency, procedure=procedure, nominated_by=user
     )
+    audit_record(
+        actor=user,
+        action=AuditAction.PILOT_NOMINATE,
+        subject=nomination,
+        agency=agency,
+        summary=f"{agency.code}: đề xuất thí điểm {procedure.code}",
+        after=snapshot(nomination),
+    )
+    return nomination
 
 
 @transaction.atomic
-def pilot_withdraw(*, task: DirectiveTask, agency: Agency, procedure: Procedure) -> None:
+def pilot_withdraw(
+    *,
+    task: DirectiveTask,
+    agency: Agency,
+    procedure: Procedure,
+    user: AbstractBaseUser | None = None,
+) -> None:
     """Take `procedure` off the agency's list (not once the list is submitted)."""
     _nomination_task_check(task, agency)
     _refuse_when_submitted(task, agency)
-    deleted, _rows = PilotNomination.objects.filter(
+    nomination = PilotNomination.objects.filter(
         task=task, agency=agency, procedure=procedure
-    ).delete()
-    if not deleted:
+    ).first()
+    if nomination is None:
         raise DirectiveError(
             _("Thủ tục %(code)s không có trong danh sách đề xuất.") % {"code": procedure.code}
         )
+    before = snapshot(nomination)
+    audit_record(
+        actor=user,
+        action=AuditAction.PILOT_WITHDRAW,
+        subject=nomination,
+        agency=agency,
+        summary=f"{agency.code}: bỏ thủ tục {procedure.code} khỏi danh sách thí điểm",
+        before=before,
+    )
+    nomination.delete()
 
 
 @transaction.atomic
@@ -137,6 +164,7 @@ def pilot_submit(
             % {"at": timezone.localtime(submission.submitted_at).strftime("%H:%M %d/%m/%Y")}
         )
     late = is_late(due_on=task.due_on, at=now)
+    before = snapshot(submission) if submission is not None else None
     if submission is None:
         submission = PilotSubmission(task=task, agency=agency)
     submission.submitted_at = now
@@ -145,6 +173,21 @@ def pilot_submit(
     submission.save()
     TaskCompletion.objects.update_or_create(
         task=task, agency=agency, defaults={"done_at": now, "done_by": user}
+    )
+    codes = sorted(
+        PilotNomination.objects.filter(task=task, agency=agency).values_list(
+            "procedure__code", flat=True
+        )
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.PILOT_SUBMIT,
+        subject=submission,
+        agency=agency,
+        summary=f"{agency.code}: gửi danh sách thí điểm ({len(codes)} thủ tục)"
+        + (" — muộn" if late else ""),
+        before=before,
+        after=snapshot(submission) | {"procedures": codes},
     )
     return submission
 
@@ -162,13 +205,24 @@ def pilot_reopen(
     submission = _locked_submission(task, agency)
     if submission is None or submission.is_open:
         raise DirectiveError(_("Danh sách đề xuất của đơn vị chưa được gửi."))
+    before = snapshot(submission)
     submission.reopened_at = now or timezone.now()
     submission.reopened_by = user
     submission.save(update_fields=["reopened_at", "reopened_by"])
     TaskCompletion.objects.filter(task=task, agency=agency).delete()
+    audit_record(
+        actor=user,
+        action=AuditAction.PILOT_REOPEN,
+        subject=submission,
+        agency=agency,
+        summary=f"{agency.code}: mở lại danh sách thí điểm",
+        before=before,
+        after=snapshot(submission),
+    )
     return submission
 
 
+@transaction.atomic
 def pilot_compilation_submit(
     *,
     task: DirectiveTask,
@@ -180,8 +234,17 @@ def pilot_compilation_submit(
     if task.kind != TaskKind.PILOT_COMPILATION:
         raise DirectiveError(_("Nhiệm vụ này không phải là tổng hợp danh sách thí điểm."))
     try:
-        return task_complete(task=task, agency=agency, user=user, done_at=now)
+        completion = task_complete(task=task, agency=agency, user=user, done_at=now)
     except DirectiveError:
         if TaskCompletion.objects.filter(task=task, agency=agency).exists():
             raise DirectiveError(_("Danh sách tổng hợp đã được đánh dấu là đã gửi.")) from None
         raise
+    audit_record(
+        actor=user,
+        action=AuditAction.PILOT_COMPILED_SUBMIT,
+        subject=completion,
+        agency=agency,
+        summary=f"{agency.code}: gửi danh sách tổng hợp thí điểm",
+        after=snapshot(completion),
+    )
+    return completion

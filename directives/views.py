@@ -2,7 +2,9 @@
 
 An agency head works on their own agency's pilot list only: another agency's list answers 404.
 The province office sees every list, reopens a submitted one, exports the compiled list and
-marks it submitted. Refusals come back as a message on the same page; nothing is changed.
+marks it submitted. The pilot's results are on their own page for the province office and Home
+Affairs (read-only), and on each agency head's own list page. Refusals come back as a message on
+the same page; nothing is changed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from agencies.models import Agency, Procedure, Role
 from directives import selectors
 from directives.exports import pilot_compiled_xlsx
 from directives.models import DirectiveTask
+from directives.pilot_results import pilot_results
 from directives.services import (
     DirectiveError,
     pilot_compilation_submit,
@@ -26,10 +29,11 @@ from directives.services import (
     pilot_submit,
     pilot_withdraw,
 )
-from kpi_portal.access import membership_for, require_role, sees_every_agency
+from kpi_portal.access import has_role, membership_for, require_role, sees_every_agency
 
 PILOT_ROLES = (Role.PROVINCE_OFFICE, Role.AGENCY_HEAD, Role.ADMINISTRATOR)
 COMPILING_ROLES = (Role.PROVINCE_OFFICE, Role.ADMINISTRATOR)
+RESULT_ROLES = (*PILOT_ROLES, Role.HOME_AFFAIRS)
 
 
 def _compiles(request: HttpRequest) -> bool:
@@ -54,7 +58,8 @@ def index(request: HttpRequest) -> HttpResponse:
     else:
         membership = membership_for(request)
         box = selectors.deadlines_box(scope=membership.agency, show_missing=True)
-    return render(request, "directives/index.html", {"deadlines": box})
+    context = {"deadlines": box, "nominates": has_role(request, *PILOT_ROLES)}
+    return render(request, "directives/index.html", context)
 
 
 @require_GET
@@ -74,29 +79,37 @@ def pilot(request: HttpRequest) -> HttpResponse:
     return render(request, "directives/pilot_compiled.html", context)
 
 
-def _agency_for_pilot_or_404(request: HttpRequest, code: str, task: DirectiveTask) -> Agency:
+def _pilot_agency(request: HttpRequest, code: str, task: DirectiveTask) -> Agency | None:
     """The agency whose list `code` names: the head's own agency only; any assigned agency for
-    the province office. Anything else answers 404."""
+    the province office. None for anything else (the view answers 404)."""
     if _compiles(request):
         agency = Agency.objects.filter(code=code).first()
     else:
         membership = membership_for(request)
         agency = membership.agency if membership and membership.agency.code == code else None
     if agency is None or not selectors.task_is_assigned_to(task=task, agency=agency):
-        raise Http404("No such list")
+        return None
     return agency
+
+
+def _not_your_list(request: HttpRequest) -> HttpResponse:
+    """404 with a message that says why, the same whether the list is another agency's or does
+    not exist (so nothing is revealed); nothing has changed."""
+    return render(request, "directives/pilot_not_found.html", status=404)
 
 
 @require_http_methods(["GET", "POST"])
 @require_role(*PILOT_ROLES)
 def pilot_agency(request: HttpRequest, code: str) -> HttpResponse:
     nomination, _compilation = _nomination_task_or_404()
-    agency = _agency_for_pilot_or_404(request, code, nomination)
+    agency = _pilot_agency(request, code, nomination)
+    if agency is None:
+        return _not_your_list(request)
     # Only the agency's own head edits its list; the province office looks and may reopen.
     editable_by_user = not _compiles(request) or request.user.is_superuser
     if request.method == "POST":
         if not editable_by_user:
-            raise Http404("Not your list")
+            return _not_your_list(request)
         _pilot_action(request, task=nomination, agency=agency)
         return redirect("directives:pilot_agency", agency.code)
     submission = selectors.pilot_submission(task=nomination, agency=agency)
@@ -104,6 +117,7 @@ def pilot_agency(request: HttpRequest, code: str) -> HttpResponse:
         nomination.nominations.filter(agency=agency).values_list("procedure_id", flat=True)
     )
     candidates = list(selectors.pilot_candidates(agency=agency))
+    results = pilot_results(task=nomination, agency=agency)
     context = {
         "task": nomination,
         "agency": agency,
@@ -114,8 +128,25 @@ def pilot_agency(request: HttpRequest, code: str) -> HttpResponse:
         "nominated_rows": [p for p in candidates if p.pk in nominated],
         "editable_by_user": editable_by_user,
         "compiles": _compiles(request),
+        "results": results,
+        "result": results.for_agency(agency),
     }
     return render(request, "directives/pilot_agency.html", context)
+
+
+@require_GET
+@require_role(*RESULT_ROLES)
+def pilot_results_page(request: HttpRequest) -> HttpResponse:
+    """Every agency's pilot result (province office, Home Affairs); a head goes to their list."""
+    if not sees_every_agency(request.user):
+        return redirect("directives:pilot_agency", membership_for(request).agency.code)
+    nomination, _compilation = selectors.pilot_tasks()
+    results = pilot_results(task=nomination) if nomination is not None else None
+    return render(
+        request,
+        "directives/pilot_results.html",
+        {"nomination": nomination, "results": results, "compiles": _compiles(request)},
+    )
 
 
 def _pilot_action(request: HttpRequest, *, task: DirectiveTask, agency: Agency) -> None:
@@ -129,7 +160,7 @@ def _pilot_action(request: HttpRequest, *, task: DirectiveTask, agency: Agency) 
                 pilot_nominate(task=task, agency=agency, procedure=procedure, user=request.user)
                 messages.success(request, _("Đã thêm thủ tục %(code)s.") % {"code": procedure.code})
             else:
-                pilot_withdraw(task=task, agency=agency, procedure=procedure)
+                pilot_withdraw(task=task, agency=agency, procedure=procedure, user=request.user)
                 messages.success(request, _("Đã bỏ thủ tục %(code)s.") % {"code": procedure.code})
         elif action == "submit":
             submission = pilot_submit(task=task, agency=agency, user=request.user)
@@ -147,7 +178,9 @@ def _pilot_action(request: HttpRequest, *, task: DirectiveTask, agency: Agency) 
 @require_role(*COMPILING_ROLES)
 def pilot_agency_reopen(request: HttpRequest, code: str) -> HttpResponse:
     nomination, _compilation = _nomination_task_or_404()
-    agency = _agency_for_pilot_or_404(request, code, nomination)
+    agency = _pilot_agency(request, code, nomination)
+    if agency is None:
+        return _not_your_list(request)
     try:
         pilot_reopen(task=nomination, agency=agency, user=request.user)
         messages.success(request, _("Đã mở lại danh sách của %(name)s.") % {"name": agency.name})

@@ -23,6 +23,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from agencies.models import Agency, AgencyLevel
+from directives.deadlines import deadline_end
+from directives.pilot_results import pilot_priorities
 from kpi_portal.periods import Period, PeriodError, parse_period
 from reports.indicators import indicator_fraction
 from reports.models import Indicator, ScoringWeight, ScoringWeightChange
@@ -92,7 +94,23 @@ def scoring_weight_set(
         changed_by=user if user is not None and user.is_authenticated else None,
         note=note,
     )
+    _audit_weight(indicator, old, weight, user, note)
     return current
+
+
+def _audit_weight(indicator, old, weight, user, note: str) -> None:
+    from agencies.audit import audit_record
+    from agencies.models import AuditAction
+
+    audit_record(
+        actor=user,
+        action=AuditAction.WEIGHT_CHANGE,
+        subject_type="reports.scoringweight",
+        subject_id=indicator.code,
+        summary=f"Trọng số {indicator.code}" + (f": {note}" if note else ""),
+        before={"indicator": indicator.code, "weight": None if old is None else float(old)},
+        after={"indicator": indicator.code, "weight": None if weight is None else float(weight)},
+    )
 
 
 def scoring_weight_change(
@@ -151,7 +169,9 @@ class RankingRow:
     earned: dict[str, float | None]
     possible: dict[str, float | None]
     disqualified_by: list[Disqualification]
-    pilot_priority: bool | None = None  # the pilot feature does not exist yet: no data
+    # The pilot result at the period's end reaches the pilot's threshold (directives/
+    # pilot_results.py, docs/pilot.md); None: no data (no pilot yet, no list, no dossiers).
+    pilot_priority: bool | None = None
     previous_rank: int | None = None
 
     @property
@@ -245,6 +265,7 @@ def ranking_build(*, period: Period) -> Ranking:
     agencies = _ranked_agencies(period)
     root = Agency.objects.filter(level=AgencyLevel.PROVINCE, parent__isnull=True).first()
     counters, computed_at = kpi_counters_for_period(period=period)
+    priorities = pilot_priorities(as_of=deadline_end(period.end))
     province = _fractions(counters.get(root.code) if root else None, codes)
     province_targets = {
         code: book.value(indicator=code, year=period.year, level=AgencyLevel.PROVINCE.value)
@@ -304,6 +325,7 @@ def ranking_build(*, period: Period) -> Ranking:
                         province_fractions=province,
                         province_targets=province_targets,
                     ),
+                    pilot_priority=priorities.get(agency.code),
                 )
             )
         order = {a.code: i for i, a in enumerate(members)}

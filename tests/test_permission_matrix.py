@@ -44,7 +44,13 @@ URLS = [
     ("report 06", "get", "/reports/06/" + H1, {}),
     ("directives", "get", "/directives/", {}),
     ("pilot list", "get", "/directives/pilot/", {}),
+    ("pilot results", "get", "/directives/pilot/results/", {}),
     ("apologies", "get", "/apologies/", {}),
+    ("audit log", "get", "/audit/", {}),
+    ("audit log filtered", "get", "/audit/?action=target.change&agency=GL", HX),
+    ("postings", "get", "/postings/", {}),
+    ("postings other agency", "get", "/postings/?agency=GL", {}),
+    ("postings upload", "post", "/postings/import/", {}),  # no file: the form answers 400
 ]
 
 ALL_SEEING = {
@@ -69,27 +75,38 @@ ALL_SEEING = {
     "report 06": 200,
     "directives": 200,
     "pilot list": 200,
+    "pilot results": 200,
     "apologies": 200,
+    "audit log": 200,
+    "audit log filtered": 200,
+    "postings": 200,
+    "postings other agency": 200,
+    "postings upload": 400,
 }
-OFFICE_ONLY = ("targets", "targets change", "imports")
-HEAD_REFUSED = {name: 403 for name in ("domains", "domains partial", *OFFICE_ONLY)}
+OFFICE_ONLY = ("targets", "targets change", "imports", "audit log", "audit log filtered")
+HEAD_REFUSED = {
+    name: 403 for name in ("domains", "domains partial", *OFFICE_ONLY, "postings upload")
+}
 # An agency head's pilot list is their own: /directives/pilot/ sends them to it.
 
 EXPECTED: dict[str | None, dict[str, int]] = {
     "province_officer": ALL_SEEING,
-    "home_affairs": ALL_SEEING | dict.fromkeys((*OFFICE_ONLY, "pilot list", "apologies"), 403),
+    "home_affairs": ALL_SEEING
+    | dict.fromkeys((*OFFICE_ONLY, "pilot list", "apologies", "postings upload"), 403),
     "department_head": ALL_SEEING
     | HEAD_REFUSED
     | {
         "overview": 302,
         "overview partial": 302,
         "pilot list": 302,
+        "pilot results": 302,  # to their own list, which shows their own result
         "district page": 404,
         "district overdue partial": 404,
         "commune page": 404,
         "other district page": 404,
         "other district partial": 404,
         "api other agency": 404,
+        "postings other agency": 404,
     },
     "district_chairman": ALL_SEEING
     | HEAD_REFUSED
@@ -97,11 +114,13 @@ EXPECTED: dict[str | None, dict[str, int]] = {
         "overview": 302,
         "overview partial": 302,
         "pilot list": 302,
+        "pilot results": 302,
         "department page": 404,
         "department partial": 404,
         "other district page": 404,
         "other district partial": 404,
         "api other agency": 404,
+        "postings other agency": 404,
     },
     "outsider": {name: 403 for name, *_ in URLS},
     None: {name: 302 for name, *_ in URLS},  # anonymous: to the sign-in page

@@ -135,3 +135,32 @@ class TestEachAgencyWithTimeFrozen:
         panel = deadlines_panel(scope=Agency.objects.get(code="HL"), now=vn(2023, 7, 21))
         assert [p.task.due_on for p in panel] == [JULY_20]
         assert [row.agency.code for row in panel[0].assignees] == ["HL"]
+
+    def test_a_unit_that_did_not_exist_on_the_due_date_owes_nothing(self, data):
+        from agencies.models import Agency, AgencyLevel
+        from directives.selectors import task_is_assigned_to
+
+        province = Agency.objects.get(code="QT")
+        # Formed by a merger in 2025, and a department dissolved before 20/7/2023.
+        merged = Agency.objects.create(
+            code="SMOI",
+            name="Sở mới sau hợp nhất",
+            level=AgencyLevel.DEPARTMENT,
+            parent=province,
+            valid_from=dt.date(2025, 3, 1),
+        )
+        gone = Agency.objects.create(
+            code="SCU",
+            name="Sở đã giải thể",
+            level=AgencyLevel.DEPARTMENT,
+            parent=province,
+            valid_to=dt.date(2023, 7, 19),
+        )
+        panel = deadlines_panel(now=vn(2023, 7, 21, 9))
+        codes = {
+            row.agency.code for row in next(p for p in panel if p.task.due_on == JULY_20).assignees
+        }
+        assert codes == {"STNMT", "SNV", "HL", "GL"}
+        assert not task_is_assigned_to(task=data.nomination, agency=merged)
+        assert not task_is_assigned_to(task=data.nomination, agency=gone)
+        assert task_is_assigned_to(task=data.nomination, agency=Agency.objects.get(code="SNV"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -56,6 +57,11 @@ def test_the_demo_gives_each_agency_its_fixed_outcome_on_21_7_2023(tree):
     assert PilotNomination.objects.count() == 2 * 7  # six submitted lists and the draft
     assert not PilotNomination.objects.filter(procedure__code="1.000009").exists()
     assert TaskCompletion.objects.get(agency__code="X5").done_at == vn(2023, 7, 23, 8)
+    # The pilot starts after the compiled list's due date (30/7), with the default threshold.
+    assert (nomination.task.pilot_starts_on, nomination.task.pilot_priority_threshold) == (
+        dt.date(2023, 8, 1),
+        Decimal("0.5"),
+    )
 
 
 def test_loading_the_demo_twice_leaves_one_directive(tree):

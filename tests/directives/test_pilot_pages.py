@@ -68,6 +68,23 @@ class TestWhoSeesWhichList:
             "/directives/pilot/STNMT/", {"action": "nominate", "procedure": data.eligible.code}
         )
         assert response.status_code == 404
+        assert "không thuộc đơn vị của bạn" in response.content.decode()
+        assert _state() == before
+
+    def test_nothing_of_another_agencys_list_can_be_changed(self, client, people, agencies, data):
+        # STNMT has a submitted list; HL's head tries to withdraw from it, submit it, reopen it.
+        pilot_nominate(
+            task=data.nomination, agency=agencies["STNMT"], procedure=data.eligible, user=None
+        )
+        pilot_submit(task=data.nomination, agency=agencies["STNMT"], user=None, now=vn(2023, 7, 18))
+        c = _client(client, people["district_chairman"])
+        before = _state()
+        for url, post in (
+            ("/directives/pilot/STNMT/", {"action": "withdraw", "procedure": data.eligible.code}),
+            ("/directives/pilot/STNMT/", {"action": "submit"}),
+            ("/directives/pilot/STNMT/reopen/", {}),
+        ):
+            assert c.post(url, post).status_code in (403, 404)
         assert _state() == before
 
     def test_an_unknown_agency_answers_404_too(self, client, people, data):
@@ -131,6 +148,76 @@ class TestThePicker:
         assert '<td class="num" data-testid="volume">2</td>' in row
         assert '<td class="num">1</td>' in row
 
+    @time_machine.travel(vn(2023, 7, 15, 9), tick=False)
+    def test_it_shows_the_online_share_and_the_on_time_rate_over_the_same_12_months(
+        self, client, people, agencies, data
+    ):
+        # Window W = [15/7/2022 09:00, 15/7/2023 09:00]; HL's birth registrations:
+        hl = agencies["HL"]
+        for received, due, finished, channel in (
+            # 1. received in W, finished before its due date: on time; online
+            (vn(2023, 1, 5), end_of_day(2023, 1, 8), vn(2023, 1, 7), Channel.ONLINE),
+            # 2. received in W, finished a day after its due date: late
+            (vn(2022, 7, 16, 10), end_of_day(2022, 7, 19), vn(2022, 7, 20), Channel.IN_PERSON),
+            # 3. received before W, finished in it, on time: handled, not in the volume
+            (vn(2022, 7, 1), end_of_day(2022, 7, 25), vn(2022, 7, 20), Channel.IN_PERSON),
+            # 4. finished before W starts: not handled in W
+            (vn(2022, 6, 1), end_of_day(2022, 6, 12), vn(2022, 6, 10), Channel.IN_PERSON),
+            # 5. still open, due after the end of W: on time; online
+            (vn(2023, 7, 10), end_of_day(2023, 7, 20), None, Channel.ONLINE),
+            # 6. still open, due before the end of W: overdue
+            (vn(2023, 7, 1), end_of_day(2023, 7, 10), None, Channel.IN_PERSON),
+        ):
+            make_dossier(
+                hl,
+                data.eligible,
+                received_at=received,
+                due_at=due,
+                finished_at=finished,
+                channel=channel,
+            )
+        # Volume (received in W): 1, 2, 5, 6 = 4, of which online 1 and 5: 2/4 = 50,00%.
+        # Handled in W: 1, 2, 3, 5, 6 = 5, on time 1, 3, 5: 3/5 = 60,00%.
+        html = (
+            _client(client, people["district_chairman"])
+            .get("/directives/pilot/HL/")
+            .content.decode()
+        )
+        row = html.split('<tr data-code="1.001193">')[1].split("</tr>")[0]
+        assert '<td class="num" data-testid="volume">4</td>' in row
+        assert '<td class="num" data-testid="online-rate">50,00%</td>' in row
+        assert '<td class="num" data-testid="on-time-rate">60,00%</td>' in row
+        # No dossier of the other eligible procedure: both rates are undefined, not 0%.
+        other = html.split('<tr data-code="1.004227">')[1].split("</tr>")[0]
+        assert '<td class="num" data-testid="on-time-rate">—</td>' in other
+        assert '<td class="num" data-testid="online-rate">—</td>' in other
+
+    def test_the_picker_reads_its_figures_in_one_query_whatever_the_catalogue(
+        self, agencies, data, django_assert_num_queries
+    ):
+        from agencies.models import Procedure
+        from directives.selectors import pilot_candidates
+
+        with django_assert_num_queries(1):
+            few = list(pilot_candidates(agency=agencies["HL"], now=vn(2023, 7, 15)))
+        for n in range(20):
+            Procedure.objects.create(
+                code=f"2.{n:06d}",
+                name=f"TT {n}",
+                domain=data.eligible.domain,
+                full_process_eligible=True,
+            )
+            make_dossier(
+                agencies["HL"],
+                Procedure.objects.get(code=f"2.{n:06d}"),
+                received_at=vn(2023, 3, 1),
+                due_at=end_of_day(2023, 3, 2),
+            )
+        with django_assert_num_queries(1):
+            many = list(pilot_candidates(agency=agencies["HL"], now=vn(2023, 7, 15)))
+        assert (len(few), len(many)) == (2, 22)
+        assert many[0].handled == 1 and many[0].on_time == 0  # open, due 2/3: overdue
+
     def test_nominating_a_procedure_not_eligible_gives_a_clear_message_and_changes_nothing(
         self, client, people, data
     ):
@@ -145,6 +232,34 @@ class TestThePicker:
             for m in _messages(response)
         )
         assert PilotNomination.objects.count() == 0
+
+    def test_a_not_eligible_procedure_leaves_the_list_as_it_was(self, client, people, data):
+        c = _client(client, people["district_chairman"])
+        c.post("/directives/pilot/HL/", {"action": "nominate", "procedure": data.eligible.code})
+        before = _state()
+        response = c.post(
+            "/directives/pilot/HL/",
+            {"action": "nominate", "procedure": data.not_eligible.code},
+            follow=True,
+        )
+        assert any("1.000001 chưa đủ điều kiện" in m for m in _messages(response))
+        assert _state() == before == ([("HL", "1.001193")], [], 0)
+
+    def test_an_unknown_procedure_or_one_not_on_the_list_gives_a_message(
+        self, client, people, data
+    ):
+        c = _client(client, people["district_chairman"])
+        unknown = c.post(
+            "/directives/pilot/HL/", {"action": "nominate", "procedure": "9.999999"}, follow=True
+        )
+        assert any("Không tìm thấy thủ tục" in m for m in _messages(unknown))
+        absent = c.post(
+            "/directives/pilot/HL/",
+            {"action": "withdraw", "procedure": data.eligible.code},
+            follow=True,
+        )
+        assert any("không có trong danh sách đề xuất" in m for m in _messages(absent))
+        assert _state() == ([], [], 0)
 
     @time_machine.travel(vn(2023, 7, 18, 9), tick=False)
     def test_nominating_two_then_submitting_twice_refuses_the_second_time(

@@ -155,3 +155,65 @@ def test_the_province_office_marks_the_compilation_submitted_once(agencies, data
             task=data.compilation, agency=agencies["QT"], user=None, now=vn(2023, 7, 31)
         )
     assert TaskCompletion.objects.get().done_at == vn(2023, 7, 30, 10)
+
+
+class TestTheAuditLog:
+    def test_every_pilot_change_writes_one_entry_with_who_and_what(self, agencies, data):
+        from django.contrib.auth.models import User
+
+        from agencies.models import AuditEntry
+
+        head = User.objects.create_user("hl_head")
+        office = User.objects.create_user("office")
+        hl = agencies["HL"]
+        pilot_nominate(task=data.nomination, agency=hl, procedure=data.eligible, user=head)
+        pilot_nominate(task=data.nomination, agency=hl, procedure=data.eligible_too, user=head)
+        pilot_withdraw(task=data.nomination, agency=hl, procedure=data.eligible_too, user=head)
+        pilot_submit(task=data.nomination, agency=hl, user=head, now=vn(2023, 7, 21, 8))
+        pilot_reopen(task=data.nomination, agency=hl, user=office, now=vn(2023, 7, 22, 8))
+        pilot_compilation_submit(
+            task=data.compilation, agency=agencies["QT"], user=office, now=vn(2023, 7, 30, 9)
+        )
+        entries = list(
+            AuditEntry.objects.order_by("pk").values_list(
+                "action", "actor_username", "agency__code"
+            )
+        )
+        assert entries == [
+            ("pilot.nominate", "hl_head", "HL"),
+            ("pilot.nominate", "hl_head", "HL"),
+            ("pilot.withdraw", "hl_head", "HL"),
+            ("pilot.submit", "hl_head", "HL"),
+            ("pilot.reopen", "office", "HL"),
+            ("pilot.compiled_submit", "office", "QT"),
+        ]
+        submit = AuditEntry.objects.get(action="pilot.submit")
+        assert submit.after["procedures"] == ["1.001193"] and submit.after["late"] is True
+        assert "muộn" in submit.summary
+        withdraw = AuditEntry.objects.get(action="pilot.withdraw")
+        assert withdraw.before["procedure"] == data.eligible_too.pk and withdraw.after is None
+
+    def test_a_refused_action_writes_nothing(self, agencies, data):
+        from agencies.models import AuditEntry
+
+        with pytest.raises(DirectiveError):
+            pilot_nominate(
+                task=data.nomination, agency=agencies["HL"], procedure=data.not_eligible, user=None
+            )
+        with pytest.raises(DirectiveError):
+            pilot_submit(task=data.nomination, agency=agencies["HL"], user=None)
+        assert AuditEntry.objects.count() == 0
+
+    def test_the_entry_is_in_the_same_transaction_as_the_change(self, agencies, data, monkeypatch):
+        # When the audit entry cannot be written, the nomination is not kept either.
+        from agencies.models import AuditEntry
+
+        def broken(**kwargs):
+            raise RuntimeError("audit log unavailable")
+
+        monkeypatch.setattr(AuditEntry.objects, "create", broken)
+        with pytest.raises(RuntimeError):
+            pilot_nominate(
+                task=data.nomination, agency=agencies["HL"], procedure=data.eligible, user=None
+            )
+        assert PilotNomination.objects.count() == 0

@@ -46,6 +46,17 @@ def test_seven_days_before_each_head_and_the_office_get_their_e_mail(world, mail
     assert "Sở Nội vụ" in office.body and "Sở Tài nguyên" not in office.body
 
 
+def test_a_second_run_the_same_day_mails_nobody_again(world, mailoutbox):
+    # 13/7, seven days before 20/7, nothing submitted: the department head, the district
+    # chairman and the office's summary = 3 e-mails.
+    first = deadline_reminders_send(now=vn(2023, 7, 13, 7))
+    assert first == len(mailoutbox) == 3
+    assert deadline_reminders_send(now=vn(2023, 7, 13, 15)) == 0
+    assert len(mailoutbox) == first
+    # The next day is a new day: everyone still behind is reminded again.
+    assert deadline_reminders_send(now=vn(2023, 7, 14, 7)) == first
+
+
 def test_after_the_due_date_the_overdue_days_are_counted(world, mailoutbox):
     deadline_reminders_send(now=vn(2023, 7, 23, 7))
     bodies = {m.to[0]: m.body for m in mailoutbox}

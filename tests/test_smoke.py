@@ -34,3 +34,13 @@ def test_a_province_officer_sees_the_home_page_in_vietnamese(client):
 
 def test_the_liveness_probe_answers(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_missing_page_answers_404_in_vietnamese_inside_the_portal_layout(client):
+    user = User.objects.create_user("vanphong", password="x")
+    Membership.objects.create(user=user, role=Role.PROVINCE_OFFICE)
+    client.force_login(user)
+    response = client.get("/khong-co-trang-nay/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Không tìm thấy trang" in body and "Not Found" not in body

@@ -19,7 +19,8 @@ So every standard period starts on a 1st or a 15th and ends on a 14th or a month
 KPI engine uses that: it cuts time into *half-month buckets* (days 1–14 and 15–end of each month)
 and every standard period is a whole run of buckets, see `half_month_bucket`.
 
-This module is pure: no Django, no database.
+No database. The labels people read (`Period.label`) and the error messages go through
+Django's gettext, so they follow the active language; everything else is plain Python.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+
+from django.utils.translation import gettext, gettext_lazy
 
 
 class Basis(StrEnum):
@@ -57,7 +60,28 @@ STANDARD_KINDS = (
     PeriodKind.YEAR,
 )
 
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+# The labels of domain.md's report titles, one msgid per shape so that a translation may word
+# each as its language does ("Quý III/2023" is "Q3 2023", "Tháng 6/2023" is "June 2023").
+_QUARTER_LABELS = {
+    1: gettext_lazy("Quý I/%(year)s"),
+    2: gettext_lazy("Quý II/%(year)s"),
+    3: gettext_lazy("Quý III/%(year)s"),
+    4: gettext_lazy("Quý IV/%(year)s"),
+}
+_MONTH_LABELS = {
+    1: gettext_lazy("Tháng 1/%(year)s"),
+    2: gettext_lazy("Tháng 2/%(year)s"),
+    3: gettext_lazy("Tháng 3/%(year)s"),
+    4: gettext_lazy("Tháng 4/%(year)s"),
+    5: gettext_lazy("Tháng 5/%(year)s"),
+    6: gettext_lazy("Tháng 6/%(year)s"),
+    7: gettext_lazy("Tháng 7/%(year)s"),
+    8: gettext_lazy("Tháng 8/%(year)s"),
+    9: gettext_lazy("Tháng 9/%(year)s"),
+    10: gettext_lazy("Tháng 10/%(year)s"),
+    11: gettext_lazy("Tháng 11/%(year)s"),
+    12: gettext_lazy("Tháng 12/%(year)s"),
+}
 
 _PATTERNS: list[tuple[re.Pattern[str], PeriodKind]] = [
     (re.compile(r"^(\d{4})$"), PeriodKind.YEAR),
@@ -101,23 +125,26 @@ class Period:
 
     @property
     def label(self) -> str:
-        """The Vietnamese name, as a report title prints it."""
+        """The name a report title prints, in the active language (Vietnamese by default):
+        "6 tháng đầu năm 2023", "Quý III/2023 (kỳ báo cáo)", "01/01/2023 – 30/06/2023"."""
+        year = {"year": self.year}
         match self.kind:
             case PeriodKind.YEAR:
-                name = f"Năm {self.year}"
+                name = gettext("Năm %(year)s") % year
+            case PeriodKind.HALF if self.first_month == 1:
+                name = gettext("6 tháng đầu năm %(year)s") % year
             case PeriodKind.HALF:
-                half = "đầu" if self.first_month == 1 else "cuối"
-                name = f"6 tháng {half} năm {self.year}"
+                name = gettext("6 tháng cuối năm %(year)s") % year
             case PeriodKind.QUARTER:
-                name = f"Quý {_ROMAN[(self.last_month or 3) // 3]}/{self.year}"
+                name = str(_QUARTER_LABELS[(self.last_month or 3) // 3]) % year
             case PeriodKind.NINE_MONTHS:
-                name = f"9 tháng năm {self.year}"
+                name = gettext("9 tháng năm %(year)s") % year
             case PeriodKind.MONTH:
-                name = f"Tháng {self.first_month}/{self.year}"
+                name = str(_MONTH_LABELS[self.first_month or 1]) % year
             case _:
                 return f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
         if self.basis == Basis.REPORTING:
-            name += " (kỳ báo cáo)"
+            name = gettext("%(name)s (kỳ báo cáo)") % {"name": name}
         return name
 
     def overlaps(self, start: date, end: date) -> bool:
@@ -132,7 +159,8 @@ def parse_basis(value: str | None) -> Basis:
         return Basis(value.strip().lower())
     except ValueError:
         raise PeriodError(
-            f"Cách tính kỳ không hợp lệ: {value!r} (dùng 'calendar' hoặc 'reporting')"
+            gettext("Cách tính kỳ không hợp lệ: %(value)s (dùng 'calendar' hoặc 'reporting')")
+            % {"value": repr(value)}
         ) from None
 
 
@@ -145,9 +173,13 @@ def parse_period(code: str, basis: Basis | str | None = Basis.CALENDAR) -> Perio
         try:
             start, end = date.fromisoformat(custom[1]), date.fromisoformat(custom[2])
         except ValueError:
-            raise PeriodError(f"Ngày không hợp lệ trong kỳ {code!r}") from None
+            raise PeriodError(
+                gettext("Ngày không hợp lệ trong kỳ %(code)s") % {"code": repr(code)}
+            ) from None
         if end < start:
-            raise PeriodError(f"Kỳ {code!r}: ngày kết thúc trước ngày bắt đầu")
+            raise PeriodError(
+                gettext("Kỳ %(code)s: ngày kết thúc trước ngày bắt đầu") % {"code": repr(code)}
+            )
         return Period(
             code=f"{start.isoformat()}..{end.isoformat()}",
             basis=basis,
@@ -181,8 +213,11 @@ def parse_period(code: str, basis: Basis | str | None = Basis.CALENDAR) -> Perio
             year=year, kind=kind, first_month=first, last_month=last, basis=basis
         )
     raise PeriodError(
-        f"Kỳ không hợp lệ: {code!r}. Dùng 2023, 2023-H1, 2023-Q3, 2023-9M, 2023-06 "
-        "hoặc 2023-01-01..2023-06-30"
+        gettext(
+            "Kỳ không hợp lệ: %(code)s. Dùng 2023, 2023-H1, 2023-Q3, 2023-9M, 2023-06 "
+            "hoặc 2023-01-01..2023-06-30"
+        )
+        % {"code": repr(code)}
     )
 
 

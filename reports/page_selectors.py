@@ -9,6 +9,7 @@ Plotly figures are built here as plain dicts; the templates pass them on with `j
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -226,6 +228,53 @@ def _sort_rows(rows: list[ScopeRow], sort: str | None, descending: bool) -> list
 
 
 # --- Province overview ------------------------------------------------------------------------
+
+
+def overview_data_version() -> str:
+    """A short fingerprint of everything the overview shows besides the request's own choices:
+    when the facts were last computed (any period: a new period also changes the period choices),
+    the targets, the rate bands, the indicators' names and the agencies (names, levels, tree).
+
+    One query. The rendered overview is cached under a key that holds this fingerprint
+    (reports/overview_cache.py), so a new KPI run or a changed target, band or agency makes a
+    new key and the next request renders afresh; nothing has to be deleted.
+    """
+    postgres = connection.vendor == "postgresql"
+
+    def digest(table: str, expression: str) -> str:
+        if postgres:
+            return f"(SELECT md5(string_agg({expression}, ',' ORDER BY id)) FROM {table})"
+        ordered = f"SELECT {expression} AS x FROM {table} ORDER BY id"
+        return f"(SELECT group_concat(x, ',') FROM ({ordered}))"
+
+    def text(column: str) -> str:
+        return f"COALESCE(CAST({column} AS TEXT), '')"
+
+    parts = [
+        f"(SELECT CAST(MAX(computed_at) AS TEXT) FROM {KpiPeriod._meta.db_table})",
+        digest(
+            Target._meta.db_table,
+            " || ':' || ".join(
+                text(c) for c in ("id", "indicator_id", "year", "level", "value", "updated_at")
+            ),
+        ),
+        digest(
+            RateBand._meta.db_table,
+            " || ':' || ".join(text(c) for c in ("id", "code", "label", "max_gap_points")),
+        ),
+        digest(
+            Indicator._meta.db_table,
+            " || ':' || ".join(text(c) for c in ("id", "code", "name", "sort_order")),
+        ),
+        digest(
+            Agency._meta.db_table,
+            " || ':' || ".join(text(c) for c in ("id", "code", "name", "level", "path")),
+        ),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        row = cursor.fetchone()
+    return hashlib.blake2b(repr(row).encode(), digest_size=12).hexdigest()
 
 
 @dataclass

@@ -4,14 +4,19 @@ page, and the KPI API. One view and one template serve a page and its HTMX swap.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -27,37 +32,106 @@ from kpi_portal.access import (
     require_role,
     sees_every_agency,
 )
-from kpi_portal.periods import PeriodError, parse_period
-from reports import page_selectors
+from kpi_portal.periods import Period, PeriodError, parse_period
+from reports import overview_cache, page_selectors
 from reports.exports import kpi_table_as_dict
 from reports.forms import TargetForm
+from reports.indicators import INDICATOR_CODES
 from reports.period_params import period_context, period_from_request
 from reports.selectors import kpi_table
 from reports.services import target_set
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 @require_role()
 def home(request: HttpRequest) -> HttpResponse:
-    """The province overview; an agency head lands on their own agency's page instead."""
-    if not sees_every_agency(request.user):
-        membership = membership_for(request)
+    """The province overview; an agency head lands on their own agency's page instead.
+
+    The `#content` fragment is cached per process under a key holding the request's choices, the
+    language and the data version (reports/overview_cache.py): a request that hits it makes one
+    query besides the session, the user, the membership and, on the full page, the deadlines box.
+    """
+    membership = membership_for(request)
+    if not request.user.is_superuser and membership.role not in ALL_AGENCY_ROLES:
         url = reverse("agency_detail", args=[membership.agency.code])
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}" if query else url)
-    period, error = period_from_request(request)
-    sort = request.GET.get("sort") or None
-    descending = request.GET.get("dir") == "desc"
-    overview = page_selectors.overview_build(period=period, sort=sort, descending=descending)
+    version = _overview_version()
+    if request.GET.get("period", "").strip() or version is None:
+        period, error = period_from_request(request)
+    else:  # the default period is a query; it only changes with the data (or the day)
+        period, error = overview_cache.cached(
+            overview_cache.cache_key(
+                "default-period",
+                request.GET.get("basis", ""),
+                get_language(),  # a wrong basis comes back with a message in this language
+                timezone.localdate(),
+                version,
+            ),
+            lambda: period_from_request(request),
+        )
+    sort = request.GET.get("sort")
+    sort = sort if sort in INDICATOR_CODES else None
+    descending = sort is not None and request.GET.get("dir") == "desc"
+    key = None
+    if error is None and version is not None:
+        key = overview_cache.cache_key(
+            "content",
+            period.code,
+            period.basis.value,
+            sort or "",
+            "desc" if descending else "asc",
+            get_language(),
+            "province",  # who sees it: every agency (agency heads were sent away above)
+            version,
+        )
+    content = overview_cache.cached(
+        key, lambda: _overview_content(request, period, error, sort, descending)
+    )
+    if request.htmx:
+        return HttpResponse(content)
     context = {
-        "overview": overview,
+        "content": mark_safe(content),  # rendered by the template engine, escaped there
         # The directive's deadlines (directives/selectors.py): four queries, full page only.
-        "deadlines": None if request.htmx else deadlines_box(scope=None, show_missing=True),
-        **period_context(period, error),
+        "deadlines": deadlines_box(scope=None, show_missing=True),
+        "period": period,
     }
-    template = "reports/overview.html#content" if request.htmx else "reports/overview.html"
-    return render(request, template, context)
+    return render(request, "reports/overview.html", context)
+
+
+@require_GET
+@require_role()
+def ping(request: HttpRequest) -> JsonResponse:
+    """The trivial signed-in view: the access check every page makes (session, user and
+    membership: three queries), then {"status": "ok"} and nothing about the portal's data.
+
+    bench/bench_pages.py and bench/bench_load.py time it beside the pages: it is the fixed cost
+    every signed-in page pays, which /healthz (no session, no database) does not. Deny by
+    default like every page: anonymous visitors go to sign in, a user with no role gets 403.
+    """
+    return JsonResponse({"status": "ok"})
+
+
+def _overview_version() -> str | None:
+    """The overview's data version, or None (no caching) when it cannot be read."""
+    try:
+        return page_selectors.overview_data_version()
+    except DatabaseError:
+        # Render without the cache; if the database is really gone, the page's own queries fail
+        # as they would have anyway.
+        logger.warning("overview data version unavailable; rendering uncached", exc_info=True)
+        return None
+
+
+def _overview_content(
+    request: HttpRequest, period: Period, error: str | None, sort: str | None, descending: bool
+) -> str:
+    overview = page_selectors.overview_build(period=period, sort=sort, descending=descending)
+    context = {"overview": overview, **period_context(period, error)}
+    return str(render_to_string("reports/overview.html#content", context, request=request))
 
 
 @require_GET

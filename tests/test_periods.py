@@ -6,6 +6,7 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
+from django.utils import translation
 
 from kpi_portal.periods import (
     Basis,
@@ -113,10 +114,34 @@ class TestParsing:
             parse_basis("fiscal")
 
     def test_labels_are_vietnamese(self):
-        assert parse_period("2023-Q3").label == "Quý III/2023"
-        assert parse_period("2023-H1", REP).label == "6 tháng đầu năm 2023 (kỳ báo cáo)"
-        assert parse_period("2023-06").label == "Tháng 6/2023"
-        assert parse_period("2023-01-01..2023-06-30").label == "01/01/2023 – 30/06/2023"
+        with translation.override("vi"):
+            assert parse_period("2023-Q3").label == "Quý III/2023"
+            assert parse_period("2023-H1", REP).label == "6 tháng đầu năm 2023 (kỳ báo cáo)"
+            assert parse_period("2023-H2").label == "6 tháng cuối năm 2023"
+            assert parse_period("2023-06").label == "Tháng 6/2023"
+            assert parse_period("2023-12", REP).label == "Tháng 12/2023 (kỳ báo cáo)"
+            assert parse_period("2023-9M").label == "9 tháng năm 2023"
+            assert parse_period("2023").label == "Năm 2023"
+            assert parse_period("2023-01-01..2023-06-30").label == "01/01/2023 – 30/06/2023"
+
+    def test_labels_follow_the_active_language(self):
+        # Needs the English catalogue (locale/en) to translate the label msgids of periods.py.
+        with translation.override("en"):
+            assert parse_period("2023-Q3").label == "Q3 2023"
+            assert parse_period("2023-H1", REP).label == "First half of 2023 (reporting period)"
+            assert parse_period("2023-H2").label == "Second half of 2023"
+            assert parse_period("2023-06").label == "June 2023"
+            assert parse_period("2023-9M").label == "First nine months of 2023"
+            assert parse_period("2023").label == "Year 2023"
+            assert parse_period("2023-01-01..2023-06-30").label == "01/01/2023 – 30/06/2023"
+        with translation.override("vi"):  # and back: nothing was fixed at the first use
+            assert parse_period("2023-Q3").label == "Quý III/2023"
+
+    def test_a_refusal_speaks_the_active_language(self):
+        with translation.override("vi"), pytest.raises(PeriodError, match="Kỳ không hợp lệ"):
+            parse_period("2023-H3")
+        with translation.override("en"), pytest.raises(PeriodError, match="Invalid period"):
+            parse_period("2023-H3")
 
 
 class TestStandardPeriodsOverlapping:

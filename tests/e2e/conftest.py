@@ -47,6 +47,8 @@ def _missing() -> str | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     e2e = [item for item in items if "e2e" in item.keywords]
+    for item in e2e:
+        _keep_seeded_rows(item)
     reason = _missing() if e2e else None
     if reason is None:
         return
@@ -54,6 +56,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"REQUIRE_SERVICES=1 but the browser tests cannot run: {reason}")
     for item in e2e:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _keep_seeded_rows(item: pytest.Item) -> None:
+    """Give a transactional browser test the rows the data migrations seed.
+
+    The live server needs `django_db(transaction=True)`, and such a test ends by flushing every
+    table, which also drops what data migrations put there (the indicators and their names, the
+    rate bands, the ranking weights): the next browser test would show indicator codes instead
+    of names. With `serialized_rollback` Django restores those rows before each test, from a copy
+    it takes when it creates the test database. A test that says otherwise keeps its own marker.
+    """
+    marker = item.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    if "serialized_rollback" in marker.kwargs:
+        return
+    item.add_marker(
+        pytest.mark.django_db(*marker.args, **(marker.kwargs | {"serialized_rollback": True}))
+    )
 
 
 @pytest.fixture(scope="session")

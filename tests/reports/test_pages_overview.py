@@ -12,13 +12,22 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Agency, AgencyLevel, Membership, Role
-from reports.models import RateBand
+from reports import overview_cache
+from reports.models import Indicator, RateBand
 from reports.page_selectors import Bands
-from reports.services import kpi_full_recompute
+from reports.services import kpi_full_recompute, target_set
 from tests.reports.kpi_data import end_of_day, make_dossier, vn
 from tests.reports.pages_data import pages_data_create
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_overview_cache():
+    """The rendered overview is cached per process (reports/overview_cache.py): start empty."""
+    overview_cache.clear()
+    yield
+    overview_cache.clear()
 
 
 @pytest.fixture
@@ -177,6 +186,106 @@ class TestRateBands:
         assert bands.band(0, 0, Decimal("1")) == "none"
         RateBand.objects.filter(code="close").update(max_gap_points=Decimal("10"))
         assert Bands.load().band(91, 100, Decimal("1")) == "close"
+
+
+class TestTheCachedOverview:
+    """The rendered table is cached under a key holding the data version: whatever changes the
+    figures shows on the very next request, and a broken cache only costs time."""
+
+    def test_a_second_identical_request_is_served_from_the_cache_with_the_same_page(
+        self, officer, data
+    ):
+        htmx = {"HX-Request": "true"}  # the fragment alone: the full page has a fresh CSRF token
+        with CaptureQueriesContext(connection) as first:
+            first_html = officer.get("/", {"period": "2023-H1"}, headers=htmx).content.decode()
+        with CaptureQueriesContext(connection) as second:
+            second_html = officer.get("/", {"period": "2023-H1"}, headers=htmx).content.decode()
+        assert second_html == first_html and 'data-scope="STP"' in second_html
+        # The hit skips the facts, agencies, indicators, targets, bands and period choices.
+        assert len(second) < len(first)
+        assert not any("reports_kpifact" in q["sql"] for q in second.captured_queries)
+
+    def test_a_changed_target_shows_its_new_colour_and_value_on_the_next_request(
+        self, officer, data
+    ):
+        before = _row(officer.get("/", {"period": "2023-H1"}).content.decode(), "STP")
+        # STP on time 2/4 = 50,00% against the default 100%: far.
+        assert re.findall(r'class="num rate band-(\w+)"', before)[2] == "far"
+        assert 'title="2 / 4 · mục tiêu 100,00%"' in before
+        target_set(
+            indicator=Indicator.objects.get(code="on_time"),
+            year=2023,
+            level=AgencyLevel.DEPARTMENT,
+            value=Decimal("0.5"),
+            user=None,
+        )
+        after = _row(officer.get("/", {"period": "2023-H1"}).content.decode(), "STP")
+        # 50,00% >= the departments' new 50% target: met.
+        assert re.findall(r'class="num rate band-(\w+)"', after)[2] == "met"
+        assert 'title="2 / 4 · mục tiêu 50,00%"' in after
+
+    def test_changed_band_thresholds_show_on_the_next_request(self, officer, data):
+        html = officer.get("/", {"period": "2023-H1"}).content.decode()
+        # Province digitization 6/7 = 85,71% against 100%: 14,29 points short, beyond 5: far.
+        assert re.findall(r'class="num rate band-(\w+)"', _row(html, "QT"))[0] == "far"
+        RateBand.objects.filter(code="close").update(max_gap_points=Decimal("15"))
+        html = officer.get("/", {"period": "2023-H1"}).content.decode()
+        assert re.findall(r'class="num rate band-(\w+)"', _row(html, "QT"))[0] == "close"
+
+    def test_a_new_kpi_run_shows_at_once(self, officer, data, tree):
+        html = officer.get("/", {"period": "2023-H1"}).content.decode()
+        assert _rates(_row(html, "QT"))[2] == "57,14%"  # on time 4/7
+        make_dossier(
+            tree.department,
+            tree.civil,
+            received_at=vn(2023, 5, 2),
+            due_at=end_of_day(2023, 5, 20),
+            finished_at=vn(2023, 5, 3, 9),
+        )
+        kpi_full_recompute()
+        html = officer.get("/", {"period": "2023-H1"}).content.decode()
+        assert _rates(_row(html, "QT"))[2] == "62,50%"  # one more on time: 5/8
+
+    def test_a_renamed_agency_shows_its_new_name_on_the_next_request(self, officer, data, tree):
+        assert "Sở Tư pháp" in _row(officer.get("/", {"period": "2023-H1"}).content.decode(), "STP")
+        Agency.objects.filter(pk=tree.department.pk).update(name="Sở Tư pháp tỉnh Quảng Trị")
+        row = _row(officer.get("/", {"period": "2023-H1"}).content.decode(), "STP")
+        assert "Sở Tư pháp tỉnh Quảng Trị" in row
+
+    def test_each_sort_order_is_its_own_entry(self, officer, data):
+        officer.get("/", {"period": "2023-H1"})
+        sorted_html = officer.get(
+            "/", {"period": "2023-H1", "sort": "on_time", "dir": "desc"}
+        ).content.decode()
+        assert 'aria-sort="descending"' in sorted_html
+
+    def test_the_htmx_fragment_and_the_full_page_share_the_entry(self, officer, data):
+        full = officer.get("/", {"period": "2023-Q1"}).content.decode()
+        fragment = officer.get(
+            "/", {"period": "2023-Q1"}, headers={"HX-Request": "true"}
+        ).content.decode()
+        assert fragment.strip() in full
+        assert fragment.lstrip().startswith('<div id="content"')
+
+    def test_each_language_is_its_own_entry(self, officer, data):
+        vietnamese = officer.get("/", {"period": "2023-H1"}).content.decode()
+        assert "Dữ liệu tính đến" in vietnamese
+        officer.cookies["django_language"] = "en"
+        english = officer.get("/", {"period": "2023-H1"}).content.decode()
+        assert "Data computed as of" in english and "Dữ liệu tính đến" not in english
+        officer.cookies["django_language"] = "vi"
+        again = officer.get("/", {"period": "2023-H1"}).content.decode()
+        assert "Dữ liệu tính đến" in again
+
+    def test_a_failing_cache_still_serves_the_page(self, officer, data, monkeypatch):
+        def broken(*args, **kwargs):
+            raise ConnectionError("cache gone")
+
+        monkeypatch.setattr(overview_cache._CACHE, "get", broken)
+        monkeypatch.setattr(overview_cache._CACHE, "set", broken)
+        response = officer.get("/", {"period": "2023-H1"})
+        assert response.status_code == 200
+        assert _rates(_row(response.content.decode(), "QT"))[2] == "57,14%"
 
 
 def _grow(tree, extra_agencies: int, dossiers_each: int, *, prefix: str) -> None:

@@ -1,0 +1,62 @@
+"""The rendered province overview, kept in each web process's memory.
+
+The overview shows KPI facts, which change only when the engine runs, and targets, bands and
+agencies, which change rarely; yet every request used to rebuild the table and render about a
+hundred cells. So the rendered `#content` fragment (the period form, the figures, the table and
+the charts' data) is cached under a key made of everything it depends on:
+
+- the request's choices: period code, basis, sort column and direction;
+- the language it is rendered in;
+- who may see it: the overview is the province-wide view (an agency head never gets it), so the
+  visibility is "province"; a view with another visibility must use another key;
+- the data version, `page_selectors.overview_data_version()`: when the facts were last computed,
+  and fingerprints of the targets, bands, indicators and agencies (one query per request).
+
+Nothing is ever deleted: a KPI run or a target change gives a new version, hence a new key, and
+the next request renders afresh; old entries age out (TIMEOUT) or are evicted (MAX_ENTRIES).
+
+The cache is a per-process `LocMemCache`, deliberately not the configured default cache: pages
+must serve when Redis is down, and an entry is only a few tens of kilobytes. Any failure of the
+cache (or of the key's version query) falls back to rendering, logged, never to an error page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.core.cache.backends.locmem import LocMemCache
+
+logger = logging.getLogger(__name__)
+
+# Entries live 10 minutes at most; about 40 KB each, so 500 entries stay under 20 MB a process.
+_CACHE = LocMemCache("kpi-overview", {"TIMEOUT": 600, "OPTIONS": {"MAX_ENTRIES": 500}})
+
+
+def cache_key(*parts: object) -> str:
+    return "overview:" + "|".join(str(part) for part in parts)
+
+
+def cached[T](key: str | None, compute: Callable[[], T]) -> T:
+    """The value under `key`, computed (and stored) when missing. `key=None` means the key could
+    not be made: compute without caching. A failing cache is skipped, never fatal."""
+    if key is None:
+        return compute()
+    try:
+        value = _CACHE.get(key)
+    except Exception:
+        logger.warning("overview cache read failed; rendering", exc_info=True)
+        return compute()
+    if value is not None:
+        return value
+    value = compute()
+    try:
+        _CACHE.set(key, value)
+    except Exception:
+        logger.warning("overview cache write failed", exc_info=True)
+    return value
+
+
+def clear() -> None:
+    """Empty this process's cache (tests; an operator never needs it: keys carry the version)."""
+    _CACHE.clear()

@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 
 from directives.models import DirectiveTask
 from directives.selectors import CompiledRow
+from kpi_portal.spreadsheets import neutralise_workbook
 
 HEADERS = [
     "STT",
@@ -53,5 +54,6 @@ def pilot_compiled_xlsx(*, task: DirectiveTask, rows: list[CompiledRow]) -> byte
     for letter, width in zip("ABCDEFGH", (5, 36, 11, 60, 24, 12, 17, 9), strict=True):
         sheet.column_dimensions[letter].width = width
     output = BytesIO()
+    neutralise_workbook(workbook)  # a name starting with "=" stays text, never a formula
     workbook.save(output)
     return output.getvalue()

@@ -5,21 +5,39 @@ the three steps: `import_batch_create`, then `import_batch_validate` (counts wha
 and stores the row errors, for the person to confirm), then `import_batch_apply`. Applying
 re-reads and re-checks the kept file, so it is right even if the catalogue changed in between,
 and an applied batch is never applied again.
+
+Faults (docs/reliability.md):
+
+* Writes are ordered. Claiming a batch for writing (status "applying", `started_at`) happens
+  under a short advisory lock, so claims form one order; an apply writes only after every
+  batch claimed before it has finished (`_wait_for_earlier_applies`), and every write holds the
+  import advisory lock for its whole transaction. Two imports run at the same time thus end as
+  if run one after the other, the later claim winning per dossier, with consistent counts.
+* A failure ends the batch as "failed" with its reason even when the database connection was
+  the thing that failed: the broken connection is dropped and the outcome is saved through a
+  fresh one (`_save_outcome`). The write is one transaction, so nothing of it stays.
+* A file larger than IMPORT_MAX_UPLOAD_BYTES is refused without being kept; a stored file is
+  named by its checksum only, and the original name is reduced to a printable base name.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
 import tempfile
-from pathlib import Path
+import time
+import zlib
+from datetime import timedelta
+from pathlib import Path, PureWindowsPath
 from typing import IO
 
 import polars as pl
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import Error as DatabaseError
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from dossiers.importing.agency_rows import AgencyImport
@@ -39,6 +57,15 @@ IMPORTERS: dict[str, type[Importer]] = {
     ImportKind.DOSSIERS: DossierImport,
 }
 _APPLICABLE = (ImportStatus.PENDING, ImportStatus.VALIDATED, ImportStatus.FAILED)
+# PostgreSQL advisory locks: claiming a batch for writing; writing any import.
+_CLAIM_LOCK = zlib.crc32(b"dossiers.import.claim") & 0x7FFFFFFF
+_WRITE_LOCK = zlib.crc32(b"dossiers.import.write") & 0x7FFFFFFF
+# While a batch is being written its process holds this session lock (second key: the batch
+# id), so a later apply can tell a running one from one whose process died (PostgreSQL).
+_ALIVE_LOCK = zlib.crc32(b"dossiers.import.alive") & 0x7FFFFFFF
+# Without PostgreSQL, a batch "applying" for longer than this is taken for dead.
+APPLY_PRESUMED_DEAD = timedelta(hours=2)
+_TURN_POLL_SECONDS = 0.2
 
 
 def import_file(
@@ -65,6 +92,9 @@ def import_file(
     )
     if batch.status == ImportStatus.REFUSED:
         return batch
+    if not dry_run:
+        _claim_for_writing(batch.pk)
+        batch.refresh_from_db()
     # One pass does both steps: a million-row file is read and checked once, not twice.
     return _run(batch, write=not dry_run)
 
@@ -87,27 +117,38 @@ def import_batch_create(
     if (path is None) == (uploaded_file is None):
         raise ValueError("give exactly one of path and uploaded_file")
     path = Path(path) if path is not None else None
-    name = Path(original_name or (path.name if path else getattr(uploaded_file, "name", ""))).name
+    name = safe_file_name(
+        original_name or (path.name if path else getattr(uploaded_file, "name", ""))
+    )
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
     with tempfile.TemporaryFile() as copy:
-        readable = _copy_into(copy, path=path, uploaded_file=uploaded_file)
+        outcome = _copy_into(copy, path=path, uploaded_file=uploaded_file, limit=limit)
         size, digest = _measure(copy)
         batch = ImportBatch(
             kind=kind,
-            original_name=name[:255],
+            original_name=name,
             sha256=digest,
             size=size,
-            sheet=sheet or "",
+            sheet=_printable(sheet or "")[:255],
             uploaded_by=user if getattr(user, "is_authenticated", False) else None,
             source=source,
             dry_run=dry_run,
             atomic=atomic,
         )
+        if outcome == "too_large":
+            # Not kept: the point of the bound is not to store it.
+            batch.sha256, batch.size = "", max(size, _declared_size(path, uploaded_file))
+            batch.status = ImportStatus.REFUSED
+            batch.refusal = too_large_message(batch.original_name, batch.size)
+            batch.finished_at = timezone.now()
+            batch.save()
+            return batch
         stored_name = batch._meta.get_field("file").generate_filename(batch, name)
         if batch.file.storage.exists(stored_name):
             batch.file.name = stored_name  # the same bytes are kept once
         else:
             batch.file.save(name, File(copy), save=False)
-        if not readable:
+        if outcome == "unreadable":
             batch.status = ImportStatus.REFUSED
             batch.refusal = f"Không mở được tệp {batch.original_name}."
             batch.finished_at = timezone.now()
@@ -115,23 +156,84 @@ def import_batch_create(
     return batch
 
 
-def _copy_into(copy: IO[bytes], *, path: Path | None, uploaded_file: IO[bytes] | None) -> bool:
-    """Copy the given file into `copy`; False when the path cannot be read."""
+def too_large_message(name: str, size: int) -> str:
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    return (
+        f"Tệp {name} quá lớn ({filesizeformat(size)}); chỉ nhận tệp tối đa "
+        f"{filesizeformat(limit)}. Hãy chia tệp thành nhiều phần."
+    )
+
+
+def safe_file_name(name: str) -> str:
+    """The base name of a user-given file name, printable, at most 255 characters.
+
+    Only ever displayed and offered as a download name: the stored file is named by its
+    checksum (`dossiers.models.import_upload_path`), never by this.
+    """
+    base = PureWindowsPath(_printable(name)).name  # both "/" and "\\" separate, "C:" dropped
+    base = base.strip()
+    if base in ("", ".", ".."):
+        base = "tep-nhap"
+    return base[-255:]
+
+
+def _printable(text: str) -> str:
+    return "".join(char for char in str(text) if char.isprintable())
+
+
+def _declared_size(path: Path | None, uploaded_file: IO[bytes] | None) -> int:
     if uploaded_file is not None:
-        shutil.copyfileobj(uploaded_file, copy)
-        return True
+        return getattr(uploaded_file, "size", 0) or 0
     try:
-        with path.open("rb") as source_file:
-            shutil.copyfileobj(source_file, copy)
+        return path.stat().st_size
     except OSError:
-        return False
-    return True
+        return 0
+
+
+def _copy_into(
+    copy: IO[bytes], *, path: Path | None, uploaded_file: IO[bytes] | None, limit: int
+) -> str:
+    """Copy the given file into `copy`, up to `limit` bytes.
+
+    Returns "ok", "unreadable" (the path cannot be read) or "too_large" (more than `limit`
+    bytes: the copy stops there).
+    """
+    if _declared_size(path, uploaded_file) > limit:
+        return "too_large"
+    try:
+        source_file = uploaded_file if uploaded_file is not None else path.open("rb")
+    except OSError:
+        return "unreadable"
+    try:
+        copied = 0
+        while block := source_file.read(1024 * 1024):
+            copied += len(block)
+            if copied > limit:
+                return "too_large"
+            copy.write(block)
+    except OSError:
+        return "unreadable"
+    finally:
+        if uploaded_file is None:
+            source_file.close()
+    return "ok"
 
 
 def import_batch_validate(*, batch_id: int) -> ImportBatch:
-    """Check every row and count what applying would do, writing no data."""
+    """Check every row and count what applying would do, writing no data.
+
+    Safe to call twice (a re-sent task): the batch is claimed by a conditional update, so two
+    validations never run at once, and a batch confirmed for writing (pending again, with a
+    start time) is left to its apply.
+    """
+    claimable = Q(status=ImportStatus.PENDING, started_at__isnull=True) | Q(
+        status__in=(ImportStatus.VALIDATED, ImportStatus.FAILED)
+    )
+    claimed = ImportBatch.objects.filter(claimable, pk=batch_id).update(
+        status=ImportStatus.VALIDATING
+    )
     batch = ImportBatch.objects.get(pk=batch_id)
-    if batch.status not in _APPLICABLE:
+    if not claimed:
         return batch
     return _run(batch, write=False)
 
@@ -139,32 +241,135 @@ def import_batch_validate(*, batch_id: int) -> ImportBatch:
 def import_batch_apply(*, batch_id: int) -> ImportBatch:
     """Write the batch's rows. Safe to call twice: only a pending, validated or failed batch is
     claimed, by a conditional update, so a second call returns the batch as it stands."""
-    claimed = ImportBatch.objects.filter(pk=batch_id, status__in=_APPLICABLE).update(
-        status=ImportStatus.APPLYING
-    )
+    claimed = _claim_for_writing(batch_id)
     batch = ImportBatch.objects.get(pk=batch_id)
     if not claimed:
         return batch
     return _run(batch, write=True)
 
 
-def _run(batch: ImportBatch, *, write: bool) -> ImportBatch:
-    batch.status = ImportStatus.APPLYING if write else ImportStatus.VALIDATING
-    batch.started_at = timezone.now()
-    batch.processed_rows = 0
-    batch.save(update_fields=["status", "started_at", "processed_rows"])
-    batch.row_errors.all().delete()
+def _claim_for_writing(batch_id: int) -> bool:
+    """Mark the batch "applying" now; claims are serialized, so (started_at, id) orders them."""
+    with transaction.atomic():
+        _advisory_lock(_CLAIM_LOCK)
+        claimed = ImportBatch.objects.filter(pk=batch_id, status__in=_APPLICABLE).update(
+            status=ImportStatus.APPLYING, started_at=timezone.now()
+        )
+        if claimed and _on_postgres():
+            # Session-level: held from this claim until `_run` ends or the process dies.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_ALIVE_LOCK, _lock_id(batch_id)])
+    return bool(claimed)
+
+
+def _on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _lock_id(batch_id: int) -> int:
+    return batch_id % 2**31
+
+
+def _release_alive_lock(batch_id: int) -> None:
+    if not _on_postgres():
+        return
     try:
-        _check_and_write(batch, write=write)
-    except ImportRefused as exc:
-        batch.status, batch.refusal = ImportStatus.REFUSED, str(exc)
-    except Exception as exc:
-        logger.exception("import batch %s failed", batch.pk)
-        batch.status = ImportStatus.FAILED
-        batch.refusal = f"Lỗi hệ thống khi nhập tệp {batch.original_name}: {exc}"
-    batch.finished_at = timezone.now()
-    batch.save()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ALIVE_LOCK, _lock_id(batch_id)])
+    except DatabaseError:  # a fresh connection after a lost one holds no lock: nothing to free
+        logger.warning("import batch %s: could not release its lock", batch_id)
+
+
+def _advisory_lock(key: int) -> None:
+    """Hold a PostgreSQL advisory lock until the transaction ends. SQLite needs none: a write
+    transaction locks the whole database (transaction_mode IMMEDIATE in settings)."""
+    if _on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _wait_for_earlier_applies(batch: ImportBatch) -> None:
+    """Wait until every batch claimed for writing before this one has finished (or is presumed
+    dead), so overlapping imports write in the order they were started."""
+    while True:
+        earlier = (
+            ImportBatch.objects.filter(status=ImportStatus.APPLYING)
+            .filter(
+                Q(started_at__lt=batch.started_at) | Q(started_at=batch.started_at, pk__lt=batch.pk)
+            )
+            .exclude(pk=batch.pk)
+        )
+        if _on_postgres():
+            running = [pk for pk in earlier.values_list("pk", flat=True) if _alive(pk)]
+        else:
+            running = earlier.filter(started_at__gt=timezone.now() - APPLY_PRESUMED_DEAD)
+        if not running:
+            return
+        time.sleep(_TURN_POLL_SECONDS)
+
+
+def _alive(batch_id: int) -> bool:
+    """Whether some session holds the batch's lock, i.e. its process is still writing it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = %s AND objid = %s AND objsubid = 2"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+            [_ALIVE_LOCK, _lock_id(batch_id)],
+        )
+        return cursor.fetchone()[0]
+
+
+def _run(batch: ImportBatch, *, write: bool) -> ImportBatch:
+    try:
+        batch.status = ImportStatus.APPLYING if write else ImportStatus.VALIDATING
+        if not write or batch.started_at is None:
+            batch.started_at = timezone.now()  # a claim for writing has set it already
+        batch.processed_rows = 0
+        try:
+            batch.save(update_fields=["status", "started_at", "processed_rows"])
+            batch.row_errors.all().delete()
+            _check_and_write(batch, write=write)
+        except ImportRefused as exc:
+            batch.status, batch.refusal = ImportStatus.REFUSED, str(exc)
+        except Exception as exc:
+            logger.exception("import batch %s failed", batch.pk)
+            batch.status = ImportStatus.FAILED
+            batch.refusal = _failure_reason(batch, exc)
+        batch.finished_at = timezone.now()
+        _save_outcome(batch)
+    finally:
+        if write:
+            _release_alive_lock(batch.pk)
     return batch
+
+
+def _failure_reason(batch: ImportBatch, exc: Exception) -> str:
+    # OperationalError / InterfaceError: the server went away, closed or cancelled the session.
+    if not isinstance(exc, OperationalError | InterfaceError) and _connection_usable():
+        return f"Lỗi hệ thống khi nhập tệp {batch.original_name}: {exc}"
+    return (
+        f"Mất kết nối tới cơ sở dữ liệu khi nhập tệp {batch.original_name} ({exc}). "
+        "Dữ liệu được ghi trong một giao dịch nên không hồ sơ nào bị ghi dở; hãy nhập lại tệp."
+    )
+
+
+def _connection_usable() -> bool:
+    return connection.connection is not None and connection.is_usable()
+
+
+def _save_outcome(batch: ImportBatch) -> None:
+    """Save the batch's outcome; if the database connection broke (a restart, a network cut),
+    drop it and save through a fresh one, so a failed batch always says why."""
+    try:
+        batch.save()
+        return
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+        logger.warning("import batch %s: saving its outcome on a fresh connection", batch.pk)
+    connection.close()
+    batch.save()
 
 
 def _check_and_write(batch: ImportBatch, *, write: bool) -> None:
@@ -189,14 +394,41 @@ def _check_and_write(batch: ImportBatch, *, write: bool) -> None:
                 "không» (--atomic), không dòng nào được nhập."
             )
         if write:
+            _wait_for_earlier_applies(batch)
             with transaction.atomic():
+                _advisory_lock(_WRITE_LOCK)
                 counts = importer.write()
+                _audit_apply(batch, counts)
             batch.status = ImportStatus.APPLIED
         else:
             counts = importer.count()
             batch.status = ImportStatus.VALIDATED
         _store_messages(batch, importer.warnings(), warning=True)
     batch.created, batch.updated, batch.unchanged = counts.created, counts.updated, counts.unchanged
+
+
+def _audit_apply(batch: ImportBatch, counts) -> None:
+    """The audit entry of an applied batch, in the transaction that wrote its rows."""
+    from agencies.audit import audit_record
+    from agencies.models import AuditAction
+
+    after = {
+        "file": batch.original_name,
+        "kind": batch.kind,
+        "rows": batch.total_rows,
+        "created": counts.created,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "rejected": batch.rejected,
+    }
+    audit_record(
+        actor=batch.uploaded_by,
+        action=AuditAction.IMPORT_APPLY,
+        subject=batch,
+        summary=f"{batch.get_kind_display()} {batch.original_name}: thêm {counts.created}, "
+        f"cập nhật {counts.updated}, không đổi {counts.unchanged}, loại {batch.rejected}",
+        after=after,
+    )
 
 
 def _read(batch: ImportBatch) -> Table:

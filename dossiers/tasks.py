@@ -21,6 +21,14 @@ def import_batch_apply_task(batch_id: int) -> str:
     return import_batch_apply(batch_id=batch_id).status
 
 
+@shared_task(name="dossiers.import_batches_resume")
+def import_batches_resume_task() -> int:
+    """Send again the steps of batches left pending (Redis was down when they were uploaded)."""
+    from dossiers.web_imports import import_batches_resume
+
+    return import_batches_resume()
+
+
 @shared_task(name="dossiers.apology_reminders")
 def apology_reminders_task() -> int:
     """Mail each agency head their dossiers needing an apology, and the province a summary."""

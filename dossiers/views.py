@@ -4,9 +4,15 @@ error rows, history. Other roles get the no-permission page (403), see docs/deci
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -18,17 +24,40 @@ from kpi_portal.access import require_role
 
 imports_access = require_role(Role.PROVINCE_OFFICE)
 
+# Shown when the queue (Redis) does not answer: the file is kept and will be processed later.
+DELAYED_UPLOAD = gettext_lazy(
+    "Tệp đã được lưu, nhưng việc kiểm tra đang bị chậm vì hệ thống xử lý nền tạm thời không "
+    "hoạt động. Tệp sẽ được kiểm tra tự động khi hệ thống hoạt động trở lại; không cần tải lên "
+    "lại."
+)
+DELAYED_APPLY = gettext_lazy(
+    "Đã ghi nhận xác nhận, nhưng việc ghi dữ liệu đang bị chậm vì hệ thống xử lý nền tạm thời "
+    "không hoạt động. Dữ liệu sẽ được ghi tự động khi hệ thống hoạt động trở lại."
+)
+
 
 def _batch_or_404(batch_id: int) -> ImportBatch:
     return get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=batch_id)
 
 
+# CSRF is checked by `_import_index` (csrf_protect), once the size-bounding upload handler is in
+# place: the middleware's check would parse the upload before the view could add it.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 @imports_access
 def import_index(request: HttpRequest) -> HttpResponse:
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    request.upload_handlers.insert(0, web_imports.BoundedUploadHandler(limit, request))
+    return _import_index(request)
+
+
+@csrf_protect
+def _import_index(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
-        if form.is_valid():
+        if getattr(request, "import_upload_too_large", False):
+            _refuse_too_large(request, form)
+        elif form.is_valid():
             uploaded = form.cleaned_data["file"]
             batch = web_imports.import_upload_start(
                 kind=form.cleaned_data["kind"],
@@ -37,6 +66,8 @@ def import_index(request: HttpRequest) -> HttpResponse:
                 sheet=form.cleaned_data["sheet"],
                 user=request.user,
             )
+            if getattr(batch, "processing_delayed", False):
+                messages.warning(request, DELAYED_UPLOAD)
             return redirect("imports:detail", batch_id=batch.pk)
         status = 400
     else:
@@ -57,9 +88,31 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, template, _detail_context(batch))
 
 
+def _refuse_too_large(request: HttpRequest, form: ImportUploadForm) -> None:
+    """The upload was stopped at the limit: say so, rather than "choose a file"."""
+    form.is_valid()
+    form.errors.pop("file", None)
+    size = int(request.META.get("CONTENT_LENGTH") or 0)
+    form.add_error(
+        "file",
+        forms.ValidationError(
+            _("Tệp quá lớn (%(size)s); chỉ nhận tệp tối đa %(limit)s.")
+            % {
+                "size": filesizeformat(size),
+                "limit": filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES),
+            },
+            code="too_large",
+        ),
+    )
+
+
 def _detail_context(batch: ImportBatch) -> dict[str, object]:
     progress = web_imports.batch_progress(batch)
-    context: dict[str, object] = {"batch": batch, "progress": progress}
+    context: dict[str, object] = {
+        "batch": batch,
+        "progress": progress,
+        "delayed": web_imports.batch_delayed(batch),
+    }
     if progress.done:
         context |= {
             "errors": web_imports.batch_errors(batch),
@@ -82,6 +135,8 @@ def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
             "Lần nhập này không còn chờ xác nhận nên không ghi lại được."
         )
         return render(request, "dossiers/import_detail.html", context, status=409)
+    if getattr(batch, "processing_delayed", False):
+        messages.warning(request, DELAYED_APPLY)
     return redirect("imports:detail", batch_id=batch.pk)
 
 
@@ -103,6 +158,8 @@ def import_original(request: HttpRequest, batch_id: int) -> FileResponse:
     """The file as uploaded, always as a download of opaque bytes: never rendered by the browser
     (it is the uploader's content, and could be HTML under a .csv name)."""
     batch = _batch_or_404(batch_id)
+    if not batch.file:
+        raise Http404  # a refused oversized file is not kept
     response = FileResponse(
         batch.file.open("rb"),
         as_attachment=True,

@@ -4,6 +4,10 @@ steps after commit, read a batch's progress and preview, and the error rows as a
 The importing itself (reading, checking, writing) is `dossiers.services`; this module only
 adapts it to the web: a batch is validated, shown, then applied on confirmation, each step a
 Celery task enqueued with `transaction.on_commit` so the worker sees the committed batch.
+
+When Redis does not answer, the upload is still kept (file and batch row, status pending) and
+`processing_delayed` is set on the batch so the page can say so; `import_batches_resume` (a beat
+task and `manage.py resume_imports`) sends the steps of batches left pending once Redis is back.
 """
 
 from __future__ import annotations
@@ -12,23 +16,31 @@ import csv
 import io
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from dossiers import services, tasks
 from dossiers.models import ImportBatch, ImportRowError, ImportStatus
+from kpi_portal.celery import send_or_defer
+from kpi_portal.spreadsheets import neutralise_csv_cell
 
 # Statuses after which nothing changes without the person's action: the page stops polling.
 SETTLED = frozenset(
     {ImportStatus.VALIDATED, ImportStatus.APPLIED, ImportStatus.REFUSED, ImportStatus.FAILED}
 )
 PREVIEW_ERROR_LIMIT = 20
-# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A batch pending for longer than this is sent to the queue again by the sweep (the first send
+# may have failed, or the message been lost); a second send is harmless (the steps claim).
+RESUME_AFTER = timedelta(minutes=2)
+# The page says processing is delayed when a batch has waited this long for a worker.
+DELAY_NOTICE_AFTER = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,27 @@ class BatchProgress:
         return min(99, self.processed * 100 // self.total)
 
 
+class BoundedUploadHandler(FileUploadHandler):
+    """First of the upload handlers of the import form: stops storing an uploaded file once it
+    passes `limit` bytes (the rest of the request is read and dropped, never written to disk)
+    and marks the request `import_upload_too_large`, so the page can say why."""
+
+    def __init__(self, limit: int, request=None) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received = start + len(raw_data)
+        if self.received > self.limit:
+            self.request.import_upload_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
 def import_upload_start(
     *, kind: str, uploaded_file: IO[bytes], original_name: str, sheet: str, user: AbstractBaseUser
 ) -> ImportBatch:
@@ -58,7 +91,7 @@ def import_upload_start(
         user=user,
         source="web",
     )
-    _enqueue(batch.pk, "validate")
+    _enqueue(batch, "validate")
     return batch
 
 
@@ -72,13 +105,52 @@ def import_confirm(*, batch: ImportBatch) -> bool:
     )
     if not claimed:
         return False
-    _enqueue(batch.pk, "apply")
+    _enqueue(batch, "apply")
     return True
 
 
-def _enqueue(batch_id: int, step: str) -> None:
-    task = {"validate": tasks.import_batch_validate_task, "apply": tasks.import_batch_apply_task}
-    transaction.on_commit(lambda: task[step].delay(batch_id))
+def _task(step: str):
+    return {"validate": tasks.import_batch_validate_task, "apply": tasks.import_batch_apply_task}[
+        step
+    ]
+
+
+def _enqueue(batch: ImportBatch, step: str) -> None:
+    """Send the step after commit; if the broker is down, mark the batch `processing_delayed`
+    (it stays pending, and the sweep sends it later)."""
+    batch.processing_delayed = False
+
+    def send() -> None:
+        batch.processing_delayed = not send_or_defer(_task(step), batch.pk)
+
+    transaction.on_commit(send)
+
+
+def import_batches_resume(*, older_than: timedelta = RESUME_AFTER) -> int:
+    """Send again the step of every batch left pending longer than `older_than`: validation for
+    an upload never checked, the write for a confirmed one. Returns how many were sent; stops
+    at the first send that fails (the broker is still down: the next sweep tries again)."""
+    cutoff = timezone.now() - older_than
+    pending = ImportBatch.objects.filter(
+        status=ImportStatus.PENDING, created_at__lte=cutoff
+    ).order_by("pk")
+    sent = 0
+    for batch_id, started_at in pending.values_list("pk", "started_at"):
+        step = "validate" if started_at is None else "apply"
+        if not send_or_defer(_task(step), batch_id):
+            break
+        sent += 1
+    return sent
+
+
+def batch_delayed(batch: ImportBatch) -> bool:
+    """Whether the batch has waited for a worker longer than it should."""
+    if batch.status != ImportStatus.PENDING:
+        return False
+    if getattr(batch, "processing_delayed", False):
+        return True
+    waiting_since = batch.finished_at or batch.created_at
+    return timezone.now() - waiting_since > DELAY_NOTICE_AFTER
 
 
 def batch_progress(batch: ImportBatch) -> BatchProgress:
@@ -103,11 +175,6 @@ def batch_history(*, limit: int = 50) -> QuerySet[ImportBatch]:
     return ImportBatch.objects.select_related("uploaded_by").order_by("-created_at", "-id")[:limit]
 
 
-def neutralise_cell(value: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading quote, shown as text."""
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
-
-
 def import_errors_csv(*, batch: ImportBatch) -> bytes:
     """The rejected rows as CSV bytes (UTF-8 with BOM, for Excel): the service's file (row,
     column, reason, then the row's original cells), every cell neutralised against formulas."""
@@ -119,5 +186,5 @@ def import_errors_csv(*, batch: ImportBatch) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in rows:
-        writer.writerow([neutralise_cell(cell) for cell in row])
+        writer.writerow([neutralise_csv_cell(cell) for cell in row])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")

@@ -4,7 +4,9 @@ XLSX: real numeric cells (rates as fractions of 1 formatted as percentages, so t
 `export_kpis` rates exactly; Excel rounds them for display), a title block (report name, period
 and basis, "data as of"), frozen header rows, set column widths, A4 landscape fitted to the page
 width. CSV: UTF-8 with a BOM (Excel then reads Vietnamese correctly); a text cell that starts
-with =, +, - or @ gets a leading apostrophe so a spreadsheet never runs it as a formula.
+with =, +, -, @, a tab or a carriage return gets a leading apostrophe so a spreadsheet never
+runs it as a formula; an XLSX text cell starting with "=" is stored as text, not as a formula
+(both in kpi_portal.spreadsheets).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpi_portal.periods import Basis, Period
+from kpi_portal.spreadsheets import neutralise_csv_cell, neutralise_workbook
 from reports.models import Indicator
 from reports.ranking import TABLE_LABELS, Ranking, ranking_as_dict
 from reports.report06 import REPORT06_HEADER, Report06
@@ -44,7 +47,6 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="E7EEF3")
 _GROUP_FILL = PatternFill("solid", fgColor="F3F3F3")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def period_line(period: Period) -> str:
@@ -201,12 +203,6 @@ def _priority_text(value: bool | None) -> str:
     return "Có" if value else "Không"
 
 
-def _neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
     """CSV with a UTF-8 BOM, formula-looking text neutralised, empty cell for None."""
     buffer = io.StringIO()
@@ -222,7 +218,7 @@ def csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
                 if v is True
                 else "false"
                 if v is False
-                else _neutralise(v)
+                else neutralise_csv_cell(v)
                 for v in values
             ]
         )
@@ -331,6 +327,7 @@ def report06_csv(report: Report06) -> str:
 
 def _save(workbook: Workbook, path: Path | io.BytesIO) -> None:
     workbook.properties.creator = "Cổng theo dõi cải cách TTHC"
+    neutralise_workbook(workbook)
     workbook.save(path)
 
 

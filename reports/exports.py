@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from kpi_portal.spreadsheets import neutralise_csv_cell, neutralise_workbook
 from reports.selectors import KpiTable
 
 CSV_COLUMNS = (
@@ -94,7 +95,9 @@ def kpi_table_csv(table: KpiTable) -> str:
     for values in _flat_rows(table):
         writer.writerow(
             [
-                "" if v is None else ("true" if v is True else "false" if v is False else v)
+                ""
+                if v is None
+                else ("true" if v is True else "false" if v is False else neutralise_csv_cell(v))
                 for v in values
             ]
         )
@@ -115,4 +118,5 @@ def kpi_table_xlsx(table: KpiTable, path: Path) -> None:
         for column in rate_columns:
             sheet.cell(row=sheet.max_row, column=column).number_format = "0.00%"
     sheet.freeze_panes = "A2"
+    neutralise_workbook(workbook)
     workbook.save(path)

@@ -451,14 +451,36 @@ def kpi_periods_recompute(*, basis: str, year: int) -> int:
     return len(periods)
 
 
-def kpi_refresh_touched() -> RefreshResult:
+# A full recompute commits its cells, then each (basis, year) of facts in its own task. If those
+# have not caught up this long after the cells (a worker killed, a lost task), the next refresh
+# recomputes the periods left behind.
+FULL_RECOMPUTE_CATCH_UP = timedelta(minutes=10)
+
+
+def _periods_behind_cells(stale_after: timedelta) -> set[tuple[str, str]]:
+    """(basis, period) whose facts predate the last full rebuild of the cells by more than
+    `stale_after`: their recompute was lost (docs/reliability.md)."""
+    last_cells = (
+        KpiRun.objects.filter(kind=KpiRunKind.FULL_CELLS)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    if last_cells is None or timezone.now() - last_cells < stale_after:
+        return set()
+    return set(KpiPeriod.objects.filter(computed_at__lt=last_cells).values_list("basis", "period"))
+
+
+def kpi_refresh_touched(*, stale_after: timedelta = FULL_RECOMPUTE_CATCH_UP) -> RefreshResult:
     """Drain `TouchedCell`: rebuild the touched cells and the facts of the periods they overlap.
 
     The drained rows are deleted first, in the same transaction, and only those not re-touched
     since they were read (created_at not newer than the snapshot). An import that touches the
     same cell meanwhile either commits before (its dossiers are then read here) or bumps the
     row's created_at, which keeps the row for the next drain.
-    If the engine has never run a full recompute, this runs one instead.
+    If the engine has never run a full recompute, this runs one instead. Periods whose facts
+    are older than the last full rebuild of the cells (by `stale_after`) are recomputed too: a
+    full recompute killed between its cells and its facts is completed here.
     """
     if not KpiRun.objects.filter(kind=KpiRunKind.FULL_CELLS).exists():
         groups = kpi_full_recompute()
@@ -471,7 +493,8 @@ def kpi_refresh_touched() -> RefreshResult:
         universe = kpi_universe()
         computed = set(KpiPeriod.objects.values_list("basis", "period"))
         missing = [p for p in universe if (p.basis.value, p.code) not in computed]
-        if not touched and not missing and len(computed) == len(universe):
+        behind = _periods_behind_cells(stale_after)
+        if not touched and not missing and not behind and len(computed) == len(universe):
             return RefreshResult(touched=0, cells=0, periods=0)
         snapshot = max((row[3] for row in touched), default=started_at)
         TouchedCell.objects.filter(
@@ -486,6 +509,7 @@ def kpi_refresh_touched() -> RefreshResult:
             p
             for p in universe
             if (p.basis.value, p.code) not in computed
+            or (p.basis.value, p.code) in behind
             or any(p.overlaps(first, last) for first, last in month_spans)
         ]
         _lock_fact_groups([*universe, *affected])
@@ -502,10 +526,15 @@ def kpi_refresh_touched() -> RefreshResult:
 
 
 def kpi_refresh_enqueue() -> None:
-    """Ask for a refresh once the current transaction commits (the importer's signal lands here)."""
+    """Ask for a refresh once the current transaction commits (the importer's signal lands here).
+
+    With Redis down the request is dropped, not raised: the touched cells stay in the table and
+    the beat's minute refresh drains them once Redis is back (an import never fails for it).
+    """
+    from kpi_portal.celery import send_or_defer
     from reports.tasks import kpi_refresh_touched_task
 
-    transaction.on_commit(kpi_refresh_touched_task.delay)
+    transaction.on_commit(lambda: send_or_defer(kpi_refresh_touched_task))
 
 
 # --- Targets ----------------------------------------------------------------------------------
@@ -547,4 +576,23 @@ def target_set(
                 changed_by=user if user is not None and user.is_authenticated else None,
                 note=note,
             )
+            _audit_target(indicator, year, level, old_value, value, user, note)
     return target
+
+
+def _audit_target(indicator, year, level, old_value, value, user, note: str) -> None:
+    from agencies.audit import audit_record
+    from agencies.models import AuditAction
+
+    scope = {"indicator": indicator.code, "year": year, "level": level or "all"}
+    audit_record(
+        actor=user,
+        action=AuditAction.TARGET_CHANGE,
+        subject_type="reports.target",
+        subject_id=f"{indicator.code}/{year or '*'}/{level or '*'}",
+        summary=f"Chỉ tiêu {indicator.code}, năm {year or 'mọi năm'}, cấp {level or 'mọi cấp'}"
+        + (f": {note}" if note else ""),
+        # Numbers in the log (the exact Decimal stays in Target and TargetChange).
+        before=scope | {"value": None if old_value is None else float(old_value)},
+        after=scope | {"value": None if value is None else float(value)},
+    )

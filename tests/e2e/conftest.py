@@ -9,6 +9,7 @@ Screenshots go to tests/e2e/screenshots/ (git-ignored); look at them after a run
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from collections.abc import Iterator
@@ -47,8 +48,6 @@ def _missing() -> str | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     e2e = [item for item in items if "e2e" in item.keywords]
-    for item in e2e:
-        _keep_seeded_rows(item)
     reason = _missing() if e2e else None
     if reason is None:
         return
@@ -58,23 +57,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _keep_seeded_rows(item: pytest.Item) -> None:
+# The data migrations' seeders (idempotent): the indicators with their names and default targets,
+# the ranking weights and the rate bands.
+SEEDERS = (
+    ("reports.migrations.0002_seed_indicators", "seed"),
+    ("reports.migrations.0004_scoring_weights", "seed_weights"),
+    ("reports.migrations.0005_rate_bands", "seed_bands"),
+)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows(request: pytest.FixtureRequest) -> None:
     """Give a transactional browser test the rows the data migrations seed.
 
-    The live server needs `django_db(transaction=True)`, and such a test ends by flushing every
-    table, which also drops what data migrations put there (the indicators and their names, the
-    rate bands, the ranking weights): the next browser test would show indicator codes instead
-    of names. With `serialized_rollback` Django restores those rows before each test, from a copy
-    it takes when it creates the test database. A test that says otherwise keeps its own marker.
+    The live server needs `django_db(transaction=True)`, and every transactional test in the
+    suite (browser or not) ends by flushing every table, seeded rows included: a browser test
+    after one would show indicator codes instead of names. So each one runs the seeders again
+    first. (Django's `serialized_rollback` cannot do it here: the flush of a transactional test
+    without it recreates the content types, and restoring the serialized copy then collides.)
     """
-    marker = item.get_closest_marker("django_db")
+    marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
-    if "serialized_rollback" in marker.kwargs:
-        return
-    item.add_marker(
-        pytest.mark.django_db(*marker.args, **(marker.kwargs | {"serialized_rollback": True}))
-    )
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, function in SEEDERS:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(scope="session")

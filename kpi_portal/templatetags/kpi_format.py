@@ -4,7 +4,7 @@
 {{ 151606|vn_number }}            -> 151.606
 {{ fact.rate|vn_percent }}        -> 99,58%   (a fraction of 1, cut to two decimals)
 {% vn_rate numerator denominator %} -> 99,58%  (— when the denominator is 0)
-{% rate_cell cell %} / {% rate_cells row.cells %} -> the <td> of a rates table
+{% rate_cells row.cells %}        -> the <td>s of a row of a rates table
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ def vn_rate(numerator: int, denominator: int) -> str:
 # --- Rate cells ---------------------------------------------------------------------------------
 # A wide rates table has a cell per agency and indicator (about 90 on the overview). Rendering each
 # through `{% include %}` cost more than half of the page's time, so the cell's markup is built here
-# once per cell, with the same escaping the template did. `templates/reports/_rate_cell.html` calls
-# the same function, so pages that still include it print the same HTML.
+# once per cell, with the same escaping the template did. Every rates table (overview, agency page,
+# domains page) prints its rows with `{% rate_cells %}`.
 
 
 def rate_cell_html(cell: Any) -> str:
@@ -72,12 +72,6 @@ def rate_cell_html(cell: Any) -> str:
 
 
 @register.simple_tag
-def rate_cell(cell: Any) -> str:
-    """{% rate_cell cell %}: one cell of a rates table (see rate_cell_html)."""
-    return mark_safe(rate_cell_html(cell))  # every part is escaped above
-
-
-@register.simple_tag
 def rate_cells(cells: Iterable[Any]) -> str:
-    """{% rate_cells row.cells %}: a row's cells in one call."""
-    return mark_safe("".join(rate_cell_html(cell) for cell in cells))
+    """{% rate_cells row.cells %}: a row's cells in one call (see rate_cell_html)."""
+    return mark_safe("".join(rate_cell_html(cell) for cell in cells))  # each part escaped there

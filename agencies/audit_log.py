@@ -109,7 +109,26 @@ def _display(value: Any) -> str:
         return format(value, "g").replace(".", ",")  # 0.95 → 0,95; 2.0 → 2
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return str(value)
+    return _display_date(str(value))
+
+
+def _display_date(text: str) -> str:
+    """Dates and moments are stored as ISO text (DjangoJSONEncoder): shown as 02/03/2026 and
+    02/03/2026 09:30 (local time). Any other text is shown as it is."""
+    if len(text) == 10:
+        try:
+            return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
+        except ValueError:
+            return text
+    if len(text) > 10 and text[10] == "T":
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%d/%m/%Y %H:%M")
+    return text
 
 
 def audit_changes(entry: AuditEntry) -> list[Change]:

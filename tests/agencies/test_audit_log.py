@@ -234,6 +234,25 @@ class TestWhatWritesAnEntry:
         assert "<del>0,95</del> → <ins>0,99</ins>" in body  # the change
         assert "<del>—</del> → <ins>0,95</ins>" in body  # the first setting
 
+    def test_dates_and_moments_read_the_vietnamese_way(self):
+        from agencies.audit_log import audit_changes
+
+        entry = AuditEntry(
+            action=AuditAction.APOLOGY_RECORD,
+            before={"new_due": None},
+            after={
+                "new_due": "2026-03-02",
+                "issued_at": "2026-03-02T02:30:00Z",  # 09:30 in Asia/Ho_Chi_Minh
+                "reason": "2026-03-02 không phải ngày",
+            },
+        )
+        shown = {change.key: change.after for change in audit_changes(entry)}
+        assert shown == {
+            "new_due": "02/03/2026",
+            "issued_at": "02/03/2026 09:30",
+            "reason": "2026-03-02 không phải ngày",
+        }
+
     def test_changing_a_ranking_weight(self, people):
         home_affairs = people["home_affairs"]
         apology = Indicator.objects.get(code="apology")

@@ -17,7 +17,7 @@ from dossiers.importing.dossier_import import DossierImport
 from dossiers.models import Dossier, ImportBatch, ImportKind, ImportStatus
 from dossiers.services import import_file
 from tests.dossiers.conftest import dossier_csv
-from tests.reliability.conftest import wait_until
+from tests.workers import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -17,7 +17,7 @@ from dossiers.importing import apply
 from dossiers.models import Dossier, ImportBatch, ImportKind, ImportStatus
 from dossiers.services import import_file
 from tests.dossiers.conftest import dossier_csv
-from tests.reliability.conftest import side_connection
+from tests.workers import side_connection
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

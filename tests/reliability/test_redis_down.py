@@ -25,7 +25,7 @@ from reports.services import kpi_full_recompute
 from reports.tasks import kpi_refresh_touched_task
 from tests.dossiers.conftest import dossier_csv
 from tests.personas import agencies_create, personas_create
-from tests.reliability.conftest import celery_worker, child_env, closed_port, wait_until
+from tests.workers import celery_worker, child_env, closed_port, wait_until
 
 PROBE = "tests.reliability.redis_down_probe"
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]

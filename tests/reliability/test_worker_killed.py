@@ -19,8 +19,8 @@ from django.utils import timezone
 from reports.models import FACT_COUNTERS, KpiFact, KpiPeriod, KpiRun, KpiRunKind
 from reports.services import FULL_RECOMPUTE_CATCH_UP, kpi_full_recompute, kpi_refresh_touched
 from reports.tasks import kpi_full_recompute_task
-from tests.reliability.conftest import celery_worker, side_connection, wait_until
 from tests.reports.kpi_data import end_of_day, figures, make_dossier, make_tree, vn
+from tests.workers import celery_worker, side_connection, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

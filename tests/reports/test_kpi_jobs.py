@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import time_machine
-from django.conf import settings
 from django.db import connection
 
 from dossiers.models import TouchedCell
 from dossiers.signals import dossiers_changed
-from kpi_portal.celery import app as celery_app
 from reports.models import KpiFact, KpiRun, KpiRunKind
 from reports.services import kpi_full_recompute
 from reports.tasks import (
@@ -24,6 +16,7 @@ from reports.tasks import (
     kpi_refresh_touched_task,
 )
 from tests.reports.kpi_data import end_of_day, figures, make_dossier, touch, vn
+from tests.workers import celery_worker, wait_until
 
 
 @pytest.mark.django_db
@@ -61,14 +54,6 @@ class TestInline:
             assert kpi_periods_recompute_task.delay("calendar", 2023).get() == 5
 
 
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
-
-
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
@@ -88,45 +73,13 @@ def test_a_real_celery_worker_refreshes_what_an_import_touched(tree):
         tree.department, tree.land, received_at=vn(2023, 3, 2), due_at=end_of_day(2023, 4, 30)
     )
 
-    env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_TASK_ALWAYS_EAGER": "0"}
-    celery_app.control.purge()
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kpi_portal",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=Path(settings.BASE_DIR),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with celery_worker() as worker:
         kpi_refresh_touched_task.delay()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if not TouchedCell.objects.exists():
-                break
-            time.sleep(0.3)
+        wait_until(
+            lambda: not TouchedCell.objects.exists(),
+            what="the worker to drain the touched cells",
+        )
         connection.close()  # see the worker's commits
-        assert not TouchedCell.objects.exists(), "the worker did not drain the touched cells"
         assert figures("2023-03")["STP", "on_time"] == (2, 2)
         assert KpiRun.objects.filter(kind=KpiRunKind.REFRESH).exists()
-    finally:
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-    assert b"Traceback" not in output, output.decode(errors="replace")
+    assert "Traceback" not in worker.output, worker.output

@@ -253,13 +253,33 @@ def posting_import_upload_path(batch: PostingImport, filename: str) -> str:
     return f"imports/postings/{batch.sha256[:2]}/{batch.sha256}"
 
 
+class ImportCounts(models.Model):
+    """What an import did to the rows of a file, in the words `import_*` commands print. Shared by
+    the dossiers' import batches and the staff postings' imports."""
+
+    created = models.PositiveIntegerField(_("thêm mới"), default=0)
+    updated = models.PositiveIntegerField(_("cập nhật"), default=0)
+    unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
+    rejected = models.PositiveIntegerField(_("bị loại"), default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"created {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}"
+        )
+
+
 class PostingImportStatus(models.TextChoices):
     APPLIED = "applied", _("Đã nhập")
     CHECKED = "checked", _("Đã kiểm tra (chạy thử)")
     REFUSED = "refused", _("Bị từ chối")
 
 
-class PostingImport(models.Model):
+class PostingImport(ImportCounts):
     """One file of staff postings given to the importer: the original kept as uploaded, who and
     when, the outcome counts and every rejected row (`errors`: row, column, value, message)."""
 
@@ -277,10 +297,6 @@ class PostingImport(models.Model):
     status = models.CharField(_("trạng thái"), max_length=12, choices=PostingImportStatus.choices)
     refusal = models.TextField(_("lý do từ chối"), blank=True)
     total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
-    created = models.PositiveIntegerField(_("thêm mới"), default=0)
-    updated = models.PositiveIntegerField(_("cập nhật"), default=0)
-    unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
-    rejected = models.PositiveIntegerField(_("bị loại"), default=0)
     errors = models.JSONField(_("lỗi dòng"), default=list, blank=True)
     created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
 
@@ -291,13 +307,6 @@ class PostingImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.created_at:%d/%m/%Y %H:%M})"
-
-    @property
-    def summary(self) -> str:
-        return (
-            f"created {self.created}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, rejected {self.rejected}"
-        )
 
 
 class StaffPosting(models.Model):

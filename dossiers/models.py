@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, Procedure
+from agencies.models import Agency, ImportCounts, Procedure
 
 
 class Channel(models.TextChoices):
@@ -175,7 +175,7 @@ def import_upload_path(batch: ImportBatch, filename: str) -> str:
     return f"imports/{batch.kind}/{batch.sha256[:2]}/{batch.sha256}"
 
 
-class ImportBatch(models.Model):
+class ImportBatch(ImportCounts):
     """One file given to an importer: the original kept as uploaded, its checksum, who and when,
     the outcome counts and, in `ImportRowError`, every rejected row."""
 
@@ -197,10 +197,6 @@ class ImportBatch(models.Model):
     refusal = models.TextField(_("lý do từ chối"), blank=True)
     total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
     processed_rows = models.PositiveIntegerField(_("đã xử lý"), default=0)
-    created = models.PositiveIntegerField(_("thêm mới"), default=0)
-    updated = models.PositiveIntegerField(_("cập nhật"), default=0)
-    unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
-    rejected = models.PositiveIntegerField(_("bị loại"), default=0)
     created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
     started_at = models.DateTimeField(_("bắt đầu"), null=True, blank=True)
     finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
@@ -212,13 +208,6 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name} ({self.created_at:%d/%m/%Y %H:%M})"
-
-    @property
-    def summary(self) -> str:
-        return (
-            f"created {self.created}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, rejected {self.rejected}"
-        )
 
 
 class ImportRowError(models.Model):

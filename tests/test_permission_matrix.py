@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from agencies.models import Domain, Procedure
+from dossiers.models import Apology, Dossier
 from reports.services import kpi_full_recompute
 from tests.personas import agencies_create, personas_create
 from tests.reports.kpi_data import end_of_day, make_dossier, vn
@@ -46,6 +47,9 @@ URLS = [
     ("pilot list", "get", "/directives/pilot/", {}),
     ("pilot results", "get", "/directives/pilot/results/", {}),
     ("apologies", "get", "/apologies/", {}),
+    ("apology slip", "get", "/apologies/HL-2/slip.pdf", {}),
+    ("apology slip docx", "get", "/apologies/HL-2/slip.docx", {}),
+    ("apology slips zip", "get", "/apologies/slips.zip?dossier=HL-2", {}),
     ("audit log", "get", "/audit/", {}),
     ("audit log filtered", "get", "/audit/?action=target.change&agency=GL", HX),
     ("postings", "get", "/postings/", {}),
@@ -77,6 +81,9 @@ ALL_SEEING = {
     "pilot list": 200,
     "pilot results": 200,
     "apologies": 200,
+    "apology slip": 200,
+    "apology slip docx": 200,
+    "apology slips zip": 200,
     "audit log": 200,
     "audit log filtered": 200,
     "postings": 200,
@@ -92,7 +99,18 @@ HEAD_REFUSED = {
 EXPECTED: dict[str | None, dict[str, int]] = {
     "province_officer": ALL_SEEING,
     "home_affairs": ALL_SEEING
-    | dict.fromkeys((*OFFICE_ONLY, "pilot list", "apologies", "postings upload"), 403),
+    | dict.fromkeys(
+        (
+            *OFFICE_ONLY,
+            "pilot list",
+            "apologies",
+            "apology slip",
+            "apology slip docx",
+            "apology slips zip",
+            "postings upload",
+        ),
+        403,
+    ),
     "department_head": ALL_SEEING
     | HEAD_REFUSED
     | {
@@ -107,6 +125,10 @@ EXPECTED: dict[str | None, dict[str, int]] = {
         "other district partial": 404,
         "api other agency": 404,
         "postings other agency": 404,
+        # Hải Lăng's dossier: not theirs.
+        "apology slip": 404,
+        "apology slip docx": 404,
+        "apology slips zip": 404,
     },
     "district_chairman": ALL_SEEING
     | HEAD_REFUSED
@@ -158,6 +180,13 @@ def people() -> dict[str, User]:
     dossiers("HL", 2, 1)
     dossiers("HL-TT", 1, 0)
     dossiers("GL", 4, 3)
+    # HL-2 is overdue; its apology's slip is Hải Lăng's to download, and the office's.
+    Apology.objects.create(
+        dossier=Dossier.objects.get(code="HL-2"),
+        issued_at=vn(2023, 2, 11),
+        new_due_at=end_of_day(2023, 2, 20),
+        reason="Hồ sơ cần xác minh thêm",
+    )
     kpi_full_recompute()
     return personas_create(agencies)
 
@@ -173,7 +202,7 @@ def test_every_url_answers_each_role_as_it_should(client, people, persona):
         else:
             response = client.get(url, headers=headers)
         seen[name] = response.status_code
-        body = response.content.decode()
+        body = response.content.decode(errors="replace")  # slips are binary
         if persona in STRANGERS and response.status_code == 200:
             for stranger in STRANGERS[persona]:
                 assert stranger not in body, (name, stranger)

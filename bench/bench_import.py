@@ -90,8 +90,11 @@ CREATE TABLE bench_copy (
     new_due_on date,
     delay_reason text
 );
--- The dossier table's own indexes: its key, the unique code and (agency, received_at).
+-- The dossier table's own indexes: its key, the unique code, (agency, received_at) and the
+-- partial index of open or late dossiers (agency, due date).
 CREATE INDEX bench_copy_agency_received ON bench_copy (agency, received_at);
+CREATE INDEX bench_copy_late_or_open ON bench_copy (agency, due_on)
+    WHERE finished_at IS NULL OR finished_at > due_on;
 """
 
 

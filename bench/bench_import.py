@@ -11,7 +11,8 @@ kpi_bench) that is DROPPED and created afresh each run:
 2. `migrate`, `import_agencies`, `import_procedures`;
 3. baseline: psql `\\copy` of the dossier CSV into `bench_copy`, a table with the file's columns
    typed (text codes, timestamps, dates, integers, booleans), a primary key on the code and the
-   same secondary indexes as the dossier table (agency + received, received, finished, procedure);
+   same secondary indexes as the dossier table ((agency, received) and the partial index of open
+   or late dossiers);
 4. `import_dossiers` of the same file into the empty dossier table: wall time and peak RSS;
 5. `import_dossiers` of the same file again (every row unchanged);
 6. `compute_kpis --full` when the command exists (the KPI job an import triggers in production);

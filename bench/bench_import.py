@@ -92,10 +92,11 @@ CREATE TABLE bench_copy (
     delay_reason text
 );
 -- The dossier table's own indexes: its key, the unique code, (agency, received_at) and the
--- partial index of open or late dossiers (agency, due date).
+-- partial index of open or late dossiers (agency, due date). The file's due date has no time:
+-- late is finished on a later local day (an immutable expression, as an index predicate needs).
 CREATE INDEX bench_copy_agency_received ON bench_copy (agency, received_at);
 CREATE INDEX bench_copy_late_or_open ON bench_copy (agency, due_on)
-    WHERE finished_at IS NULL OR finished_at > due_on;
+    WHERE finished_at IS NULL OR (finished_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date > due_on;
 """
 
 

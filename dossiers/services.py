@@ -9,10 +9,11 @@ and an applied batch is never applied again.
 Faults (docs/reliability.md):
 
 * Writes are ordered. Claiming a batch for writing (status "applying", `started_at`) happens
-  under a short advisory lock, so claims form one order; an apply writes only after every
-  batch claimed before it has finished (`_wait_for_earlier_applies`), and every write holds the
-  import advisory lock for its whole transaction. Two imports run at the same time thus end as
-  if run one after the other, the later claim winning per dossier, with consistent counts.
+  under a short advisory lock, so claims form one order; on PostgreSQL an apply writes only
+  after every batch claimed before it has finished (`_wait_for_earlier_applies`), and every
+  write holds the import advisory lock for its whole transaction. Two imports run at the same
+  time thus end as if run one after the other, the later claim winning per dossier, with
+  consistent counts. (SQLite's database lock serializes writes; it does not wait.)
 * A failure ends the batch as "failed" with its reason even when the database connection was
   the thing that failed: the broken connection is dropped and the outcome is saved through a
   fresh one (`_save_outcome`). The write is one transaction, so nothing of it stays.
@@ -27,7 +28,6 @@ import logging
 import tempfile
 import time
 import zlib
-from datetime import timedelta
 from pathlib import Path, PureWindowsPath
 from typing import IO
 
@@ -63,8 +63,6 @@ _WRITE_LOCK = zlib.crc32(b"dossiers.import.write") & 0x7FFFFFFF
 # While a batch is being written its process holds this session lock (second key: the batch
 # id), so a later apply can tell a running one from one whose process died (PostgreSQL).
 _ALIVE_LOCK = zlib.crc32(b"dossiers.import.alive") & 0x7FFFFFFF
-# Without PostgreSQL, a batch "applying" for longer than this is taken for dead.
-APPLY_PRESUMED_DEAD = timedelta(hours=2)
 _TURN_POLL_SECONDS = 0.2
 
 
@@ -222,16 +220,14 @@ def _copy_into(
 def import_batch_validate(*, batch_id: int) -> ImportBatch:
     """Check every row and count what applying would do, writing no data.
 
-    Safe to call twice (a re-sent task): the batch is claimed by a conditional update, so two
-    validations never run at once, and a batch confirmed for writing (pending again, with a
-    start time) is left to its apply.
+    Safe to call twice (a re-sent task, the resume sweep): only an upload not yet checked
+    (pending, no start time) is claimed, by a conditional update, so a batch is validated once;
+    one already validated, failed, or confirmed for writing (pending again, with a start time)
+    is left as it is.
     """
-    claimable = Q(status=ImportStatus.PENDING, started_at__isnull=True) | Q(
-        status__in=(ImportStatus.VALIDATED, ImportStatus.FAILED)
-    )
-    claimed = ImportBatch.objects.filter(claimable, pk=batch_id).update(
-        status=ImportStatus.VALIDATING
-    )
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id, status=ImportStatus.PENDING, started_at__isnull=True
+    ).update(status=ImportStatus.VALIDATING)
     batch = ImportBatch.objects.get(pk=batch_id)
     if not claimed:
         return batch
@@ -289,8 +285,13 @@ def _advisory_lock(key: int) -> None:
 
 
 def _wait_for_earlier_applies(batch: ImportBatch) -> None:
-    """Wait until every batch claimed for writing before this one has finished (or is presumed
-    dead), so overlapping imports write in the order they were started."""
+    """Wait until every batch claimed for writing before this one has finished, so overlapping
+    imports write in the order they were started (PostgreSQL, where a dead process's batch is
+    told apart by its released lock). SQLite, the embedded single-machine set-up, does not wait:
+    its database lock already serializes the writes, and with no way to tell a batch left
+    "applying" by a killed process from a running one, waiting would hang every later import."""
+    if not _on_postgres():
+        return
     while True:
         earlier = (
             ImportBatch.objects.filter(status=ImportStatus.APPLYING)
@@ -299,10 +300,7 @@ def _wait_for_earlier_applies(batch: ImportBatch) -> None:
             )
             .exclude(pk=batch.pk)
         )
-        if _on_postgres():
-            running = [pk for pk in earlier.values_list("pk", flat=True) if _alive(pk)]
-        else:
-            running = earlier.filter(started_at__gt=timezone.now() - APPLY_PRESUMED_DEAD)
+        running = [pk for pk in earlier.values_list("pk", flat=True) if _alive(pk)]
         if not running:
             return
         time.sleep(_TURN_POLL_SECONDS)

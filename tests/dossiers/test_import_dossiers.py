@@ -8,6 +8,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from agencies.models import Procedure
 from dossiers.models import (
@@ -541,6 +542,35 @@ class TestTheWebSteps:
         assert applied.status == ImportStatus.APPLIED
         assert applied.summary == "created 3, updated 0, unchanged 0, rejected 0"
         assert again.summary == applied.summary
+        assert Dossier.objects.count() == 3
+
+    def test_a_second_validation_message_changes_nothing(self, catalogue):
+        # A re-sent task or the resume sweep: the batch was checked once and stays as it is.
+        batch = import_batch_create(kind="dossiers", path=FIXTURES / "dossiers.csv")
+        first = import_batch_validate(batch_id=batch.pk)
+        again = import_batch_validate(batch_id=batch.pk)
+        assert again.status == ImportStatus.VALIDATED
+        assert (again.started_at, again.finished_at) == (first.started_at, first.finished_at)
+
+    def test_a_batch_left_applying_by_a_dead_process_does_not_block_the_next(
+        self, catalogue, monkeypatch
+    ):
+        # A process killed mid-import left batch A "applying" (no lock held: it is gone). B must
+        # be written at once, not wait for A: fail after a few polls instead of hanging.
+        dead = import_batch_create(kind="dossiers", path=FIXTURES / "dossiers.csv")
+        ImportBatch.objects.filter(pk=dead.pk).update(
+            status=ImportStatus.APPLYING, started_at=timezone.now() - dt.timedelta(minutes=5)
+        )
+        polls = []
+
+        def sleep(seconds):
+            polls.append(seconds)
+            assert len(polls) < 5, "the import is waiting for a batch whose process is dead"
+
+        monkeypatch.setattr("dossiers.services.time.sleep", sleep)
+        batch = import_batch_create(kind="dossiers", path=FIXTURES / "dossiers.csv")
+        applied = import_batch_apply(batch_id=batch.pk)
+        assert applied.status == ImportStatus.APPLIED and polls == []
         assert Dossier.objects.count() == 3
 
     def test_the_original_file_is_kept_with_its_checksum(self, catalogue):

@@ -234,6 +234,14 @@ class TestWhatWritesAnEntry:
         assert "<del>0,95</del> → <ins>0,99</ins>" in body  # the change
         assert "<del>—</del> → <ins>0,95</ins>" in body  # the first setting
 
+    def test_the_account_suggestions_name_each_account_once(self, people):
+        from agencies.audit_log import audit_usernames
+
+        officer, head = people["province_officer"], people["department_head"]
+        for actor in (officer, head, officer, officer):
+            audit_record(actor=actor, action=AuditAction.TARGET_CHANGE, subject_type="t")
+        assert audit_usernames() == ["department_head", "province_officer"]
+
     def test_dates_and_moments_read_the_vietnamese_way(self):
         from agencies.audit_log import audit_changes
 

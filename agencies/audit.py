@@ -8,6 +8,7 @@ exactly when the change does. `snapshot` turns a model instance into the plain d
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -21,7 +22,7 @@ def snapshot(instance: models.Model, *, fields: list[str] | None = None) -> dict
     return model_to_dict(instance, fields=fields)
 
 
-def audit_record(
+def audit_entry(
     *,
     actor,
     action: AuditAction | str,
@@ -33,13 +34,14 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add one entry. `subject` (a model instance) fills `subject_type`/`subject_id` when given;
-    `actor` may be None for the system (a command run from the shell, a scheduled job)."""
+    """One entry, not yet saved (for `audit_record_many`). `subject` (a model instance) fills
+    `subject_type`/`subject_id` when given; `actor` may be None for the system (a command run
+    from the shell, a scheduled job)."""
     if subject is not None:
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or str(subject.pk)
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=user,
         actor_username=user.get_username() if user else "",
         action=action,
@@ -50,3 +52,15 @@ def audit_record(
         before=before,
         after=after,
     )
+
+
+def audit_record(**fields: Any) -> AuditEntry:
+    """Add one entry (the arguments of `audit_entry`)."""
+    entry = audit_entry(**fields)
+    entry.save()
+    return entry
+
+
+def audit_record_many(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    """Add many entries in one statement (a bulk action: one entry per record it changed)."""
+    return AuditEntry.objects.bulk_create(list(entries))

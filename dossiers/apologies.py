@@ -24,8 +24,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.audit import audit_record
-from agencies.models import Agency, AuditAction, Role
+from agencies.audit import audit_entry, audit_record_many
+from agencies.models import Agency, AuditAction, AuditEntry, Role
 from agencies.selectors import membership_for_user
 from dossiers.importing.apply import _months, record_touched_cells
 from dossiers.models import (
@@ -342,17 +342,16 @@ def apology_record(
                     for dossier in to_write
                 ]
             )
-            for apology in written:
-                _audit(user=user, apology=apology)
+            audit_record_many(_audit_entry(user=user, apology=apology) for apology in written)
             record_touched_cells(_touched_cells(to_write, today=timezone.localdate(now)))
             # The KPI engine defers its refresh to the commit of this transaction.
             dossiers_changed.send(sender=Apology, batch_id=None)
     return outcomes
 
 
-def _audit(*, user: AbstractBaseUser, apology: Apology) -> None:
+def _audit_entry(*, user: AbstractBaseUser, apology: Apology) -> AuditEntry:
     dossier = apology.dossier
-    audit_record(
+    return audit_entry(
         actor=user,
         action=AuditAction.APOLOGY_RECORD,
         subject=apology,

@@ -206,12 +206,10 @@ class TestTheAuditLog:
 
     def test_the_entry_is_in_the_same_transaction_as_the_change(self, agencies, data, monkeypatch):
         # When the audit entry cannot be written, the nomination is not kept either.
-        from agencies.models import AuditEntry
-
         def broken(**kwargs):
             raise RuntimeError("audit log unavailable")
 
-        monkeypatch.setattr(AuditEntry.objects, "create", broken)
+        monkeypatch.setattr("directives.services.audit_record", broken)
         with pytest.raises(RuntimeError):
             pilot_nominate(
                 task=data.nomination, agency=agencies["HL"], procedure=data.eligible, user=None

@@ -367,16 +367,15 @@ class TestTheAuditLog:
     def test_no_apology_is_kept_when_its_audit_entry_cannot_be_written(self, world, monkeypatch):
         calls = []
 
-        def failing(**kwargs):
-            calls.append(kwargs["subject"].dossier.code)
-            if len(calls) == 2:
-                raise RuntimeError("audit table locked")
+        def failing(entries):
+            calls.extend(entry.after["dossier"] for entry in entries)
+            raise RuntimeError("audit table locked")
 
-        monkeypatch.setattr("dossiers.apologies.audit_record", failing)
+        monkeypatch.setattr("dossiers.apologies.audit_record_many", failing)
         with pytest.raises(RuntimeError):
             _record(world, "district_chairman", ["A", "B"])
         assert calls == ["A", "B"]
-        # The same transaction: A's apology, written before B's entry failed, is gone too.
+        # The same transaction: the apologies, written before their entries failed, are gone too.
         assert not Apology.objects.filter(dossier__code__in=["A", "B"]).exists()
 
     def test_a_bulk_post_from_the_page_leaves_one_entry_per_dossier(self, world):

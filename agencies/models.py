@@ -32,6 +32,19 @@ ALLOWED_PARENT_LEVELS: dict[str, set[str | None]] = {
 }
 
 
+class AgencyQuerySet(models.QuerySet):
+    def existing_during(self, start: dt.date, end: dt.date) -> AgencyQuerySet:
+        """Agencies that existed on at least one day of [start, end] (validity dates, open at
+        either end): the units a period's tables, rankings and tasks may name."""
+        return self.filter(
+            (Q(valid_from__isnull=True) | Q(valid_from__lte=end))
+            & (Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+        )
+
+    def existing_on(self, day: dt.date) -> AgencyQuerySet:
+        return self.existing_during(day, day)
+
+
 class Agency(models.Model):
     """A node of the organisation tree (đơn vị).
 
@@ -64,6 +77,8 @@ class Agency(models.Model):
         blank=True,
         related_name="merged_into",
     )
+
+    objects = AgencyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("đơn vị")

@@ -25,8 +25,7 @@ def task_assignees(*, task: DirectiveTask) -> QuerySet[Agency]:
     agencies that exist on its due date (a unit formed by a later merger owes nothing)."""
     return (
         Agency.objects.filter(Q(level__in=task.assigned_levels or []) | Q(directive_tasks=task))
-        .exclude(valid_from__gt=task.due_on)
-        .exclude(valid_to__lt=task.due_on)
+        .existing_on(task.due_on)
         .distinct()
     )
 

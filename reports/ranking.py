@@ -19,7 +19,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext
 
 from agencies.models import Agency, AgencyLevel
@@ -247,11 +246,8 @@ def _scores(
 def _ranked_agencies(period: Period) -> list[Agency]:
     """Provincial agencies and districts valid on some day of the period, in tree order."""
     return list(
-        Agency.objects.filter(
-            level__in=[AgencyLevel.DEPARTMENT, AgencyLevel.DISTRICT],
-        )
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=period.end))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.start))
+        Agency.objects.filter(level__in=[AgencyLevel.DEPARTMENT, AgencyLevel.DISTRICT])
+        .existing_during(period.start, period.end)
         .order_by("path")
         .only("code", "name", "level", "path")
     )

@@ -28,8 +28,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
-
 from agencies.models import Agency, AgencyLevel, Domain
 from kpi_portal.periods import Period
 from reports.models import KpiFact
@@ -125,12 +123,6 @@ def _subtract(total: Counters, parts: list[Counters]) -> Counters:
     return {name: total[name] - sum(part[name] for part in parts) for name in FACT_COUNTERS}
 
 
-def _valid_in(period: Period) -> Q:
-    return (Q(valid_from__isnull=True) | Q(valid_from__lte=period.end)) & (
-        Q(valid_to__isnull=True) | Q(valid_to__gte=period.start)
-    )
-
-
 def _by_agency(period: Period, counters: Mapping[str, Counters], within: Agency | None) -> list:
     agencies = list(Agency.objects.order_by("path").only("code", "name", "level", "path", "parent"))
     children: dict[int | None, list[Agency]] = defaultdict(list)
@@ -144,7 +136,9 @@ def _by_agency(period: Period, counters: Mapping[str, Counters], within: Agency 
         )
 
     shown = [a for a in agencies if within is None or a.path.startswith(within.path)]
-    valid = set(Agency.objects.filter(_valid_in(period)).values_list("id", flat=True))
+    valid = set(
+        Agency.objects.existing_during(period.start, period.end).values_list("id", flat=True)
+    )
     rows: list[Report06Row] = []
     group_number = 0
     for level, scope, label in GROUPS:

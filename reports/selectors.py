@@ -242,14 +242,19 @@ def kpi_table(
     within: Agency | None = None,
     include_groups: bool = True,
 ) -> KpiTable:
-    """One row per agency node (tree order) and level group × indicator, for the period.
+    """One row per agency node (tree order) and level group × indicator, for the period: the
+    agencies that existed on some day of it (a unit formed later, or dissolved before, has none).
 
     `within` restricts the rows to that agency's subtree (and drops the level groups, which
     span agencies outside it). Scopes without dossiers get zero counts (rate None).
     A constant number of queries: agencies, indicators, targets, facts and their period.
     """
     counters, computed_at = kpi_counters_for_period(period=period, domain=domain)
-    agencies = Agency.objects.order_by("path").only("code", "name", "level", "path")
+    agencies = (
+        Agency.objects.existing_during(period.start, period.end)
+        .order_by("path")
+        .only("code", "name", "level", "path")
+    )
     if within is not None:
         agencies = agencies.filter(path__startswith=within.path)
         include_groups = False

@@ -67,6 +67,30 @@ class TestWhoSeesWhat:
         assert body["start"] == "2023-03-01" and body["end"] == "2023-03-31"
         assert body["computed_at"].endswith("+07:00")
 
+    def test_only_agencies_that_existed_in_the_period_have_rows(self, client, data):
+        import datetime as dt
+
+        from agencies.models import Agency, AgencyLevel
+
+        # A department formed by a merger on 1/3/2025 and one dissolved on 28/2/2023.
+        for code, valid_from, valid_to in (
+            ("SMOI", dt.date(2025, 3, 1), None),
+            ("SCU", None, dt.date(2023, 2, 28)),
+        ):
+            Agency.objects.create(
+                code=code,
+                name=code,
+                level=AgencyLevel.DEPARTMENT,
+                parent=data.province,
+                valid_from=valid_from,
+                valid_to=valid_to,
+            )
+        client = persona(client, Role.PROVINCE_OFFICE)
+        march_2023 = scopes(client.get(URL, {"period": "2023-03"}))
+        assert "SMOI" not in march_2023 and "SCU" not in march_2023
+        assert "SCU" in scopes(client.get(URL, {"period": "2023-Q1"}))  # it existed in Jan–Feb
+        assert "SMOI" in scopes(client.get(URL, {"period": "2025"}))
+
     def test_home_affairs_and_a_superuser_see_everything_too(self, client, data):
         assert "level:so" in scopes(persona(client, Role.HOME_AFFAIRS).get(URL, {"period": "2023"}))
         client.logout()

@@ -24,6 +24,7 @@ from directives.posting_forms import (
     PostingFilterForm,
     PostingUploadForm,
 )
+from dossiers import web_imports
 from dossiers.importing.postings import postings_import
 from kpi_portal.access import membership_for, require_role, sees_every_agency, visible_agencies
 
@@ -89,8 +90,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_role(*WRITE_ROLES)
+@web_imports.bounded_upload
 def upload(request: HttpRequest) -> HttpResponse:
     form = PostingUploadForm(request.POST, request.FILES)
+    if web_imports.upload_too_large(request):
+        web_imports.refuse_too_large(request, form)
+        return _page(request, upload_form=form, status=400)
     if not form.is_valid():
         return _page(request, upload_form=form, status=400)
     uploaded = form.cleaned_data["file"]

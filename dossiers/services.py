@@ -23,21 +23,18 @@ Faults (docs/reliability.md):
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
 import time
 import zlib
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 from typing import IO
 
 import polars as pl
 from django.conf import settings
-from django.core.files import File
 from django.db import Error as DatabaseError
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from dossiers.importing.agency_rows import AgencyImport
@@ -47,6 +44,15 @@ from dossiers.importing.headers import match_headers
 from dossiers.importing.outcome import ImportRefused
 from dossiers.importing.procedure_rows import ProcedureImport
 from dossiers.importing.reading import ROW, Table, read_table
+from dossiers.importing.upload_files import (
+    copy_bounded,
+    declared_size,
+    measure,
+    printable,
+    safe_file_name,
+    store_once,
+    too_large_message,
+)
 from dossiers.models import ImportBatch, ImportKind, ImportRowError, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -120,14 +126,14 @@ def import_batch_create(
     )
     limit = settings.IMPORT_MAX_UPLOAD_BYTES
     with tempfile.TemporaryFile() as copy:
-        outcome = _copy_into(copy, path=path, uploaded_file=uploaded_file, limit=limit)
-        size, digest = _measure(copy)
+        outcome = copy_bounded(copy, path=path, uploaded_file=uploaded_file, limit=limit)
+        size, digest = measure(copy)
         batch = ImportBatch(
             kind=kind,
             original_name=name,
             sha256=digest,
             size=size,
-            sheet=_printable(sheet or "")[:255],
+            sheet=printable(sheet or "")[:255],
             uploaded_by=user if getattr(user, "is_authenticated", False) else None,
             source=source,
             dry_run=dry_run,
@@ -135,86 +141,19 @@ def import_batch_create(
         )
         if outcome == "too_large":
             # Not kept: the point of the bound is not to store it.
-            batch.sha256, batch.size = "", max(size, _declared_size(path, uploaded_file))
+            batch.sha256, batch.size = "", max(size, declared_size(path, uploaded_file))
             batch.status = ImportStatus.REFUSED
             batch.refusal = too_large_message(batch.original_name, batch.size)
             batch.finished_at = timezone.now()
             batch.save()
             return batch
-        stored_name = batch._meta.get_field("file").generate_filename(batch, name)
-        if batch.file.storage.exists(stored_name):
-            batch.file.name = stored_name  # the same bytes are kept once
-        else:
-            batch.file.save(name, File(copy), save=False)
+        store_once(batch.file, copy, name)
         if outcome == "unreadable":
             batch.status = ImportStatus.REFUSED
             batch.refusal = f"Không mở được tệp {batch.original_name}."
             batch.finished_at = timezone.now()
         batch.save()
     return batch
-
-
-def too_large_message(name: str, size: int) -> str:
-    limit = settings.IMPORT_MAX_UPLOAD_BYTES
-    return (
-        f"Tệp {name} quá lớn ({filesizeformat(size)}); chỉ nhận tệp tối đa "
-        f"{filesizeformat(limit)}. Hãy chia tệp thành nhiều phần."
-    )
-
-
-def safe_file_name(name: str) -> str:
-    """The base name of a user-given file name, printable, at most 255 characters.
-
-    Only ever displayed and offered as a download name: the stored file is named by its
-    checksum (`dossiers.models.import_upload_path`), never by this.
-    """
-    base = PureWindowsPath(_printable(name)).name  # both "/" and "\\" separate, "C:" dropped
-    base = base.strip()
-    if base in ("", ".", ".."):
-        base = "tep-nhap"
-    return base[-255:]
-
-
-def _printable(text: str) -> str:
-    return "".join(char for char in str(text) if char.isprintable())
-
-
-def _declared_size(path: Path | None, uploaded_file: IO[bytes] | None) -> int:
-    if uploaded_file is not None:
-        return getattr(uploaded_file, "size", 0) or 0
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _copy_into(
-    copy: IO[bytes], *, path: Path | None, uploaded_file: IO[bytes] | None, limit: int
-) -> str:
-    """Copy the given file into `copy`, up to `limit` bytes.
-
-    Returns "ok", "unreadable" (the path cannot be read) or "too_large" (more than `limit`
-    bytes: the copy stops there).
-    """
-    if _declared_size(path, uploaded_file) > limit:
-        return "too_large"
-    try:
-        source_file = uploaded_file if uploaded_file is not None else path.open("rb")
-    except OSError:
-        return "unreadable"
-    try:
-        copied = 0
-        while block := source_file.read(1024 * 1024):
-            copied += len(block)
-            if copied > limit:
-                return "too_large"
-            copy.write(block)
-    except OSError:
-        return "unreadable"
-    finally:
-        if uploaded_file is None:
-            source_file.close()
-    return "ok"
 
 
 def import_batch_validate(*, batch_id: int) -> ImportBatch:
@@ -468,16 +407,6 @@ def _store_messages(batch: ImportBatch, messages: pl.DataFrame, *, warning: bool
         ),
         batch_size=5000,
     )
-
-
-def _measure(handle: IO[bytes]) -> tuple[int, str]:
-    handle.seek(0)
-    digest, size = hashlib.sha256(), 0
-    while block := handle.read(1024 * 1024):
-        digest.update(block)
-        size += len(block)
-    handle.seek(0)
-    return size, digest.hexdigest()
 
 
 def import_batch_errors_write(*, batch: ImportBatch, path: Path) -> int:

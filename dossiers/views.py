@@ -4,15 +4,11 @@ error rows, history. Other roles get the no-permission page (403), see docs/deci
 
 from __future__ import annotations
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -40,23 +36,14 @@ def _batch_or_404(batch_id: int) -> ImportBatch:
     return get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=batch_id)
 
 
-# CSRF is checked by `_import_index` (csrf_protect), once the size-bounding upload handler is in
-# place: the middleware's check would parse the upload before the view could add it.
-@csrf_exempt
 @require_http_methods(["GET", "POST"])
 @imports_access
+@web_imports.bounded_upload
 def import_index(request: HttpRequest) -> HttpResponse:
-    limit = settings.IMPORT_MAX_UPLOAD_BYTES
-    request.upload_handlers.insert(0, web_imports.BoundedUploadHandler(limit, request))
-    return _import_index(request)
-
-
-@csrf_protect
-def _import_index(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
-        if getattr(request, "import_upload_too_large", False):
-            _refuse_too_large(request, form)
+        if web_imports.upload_too_large(request):
+            web_imports.refuse_too_large(request, form)
         elif form.is_valid():
             uploaded = form.cleaned_data["file"]
             batch = web_imports.import_upload_start(
@@ -86,24 +73,6 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     if request.htmx:
         template += "#status"
     return render(request, template, _detail_context(batch))
-
-
-def _refuse_too_large(request: HttpRequest, form: ImportUploadForm) -> None:
-    """The upload was stopped at the limit: say so, rather than "choose a file"."""
-    form.is_valid()
-    form.errors.pop("file", None)
-    size = int(request.META.get("CONTENT_LENGTH") or 0)
-    form.add_error(
-        "file",
-        forms.ValidationError(
-            _("Tệp quá lớn (%(size)s); chỉ nhận tệp tối đa %(limit)s.")
-            % {
-                "size": filesizeformat(size),
-                "limit": filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES),
-            },
-            code="too_large",
-        ),
-    )
 
 
 def _detail_context(batch: ImportBatch) -> dict[str, object]:

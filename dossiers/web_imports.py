@@ -17,14 +17,20 @@ import io
 import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import wraps
 from pathlib import Path
 from typing import IO
 
+from django import forms
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.db.models import QuerySet
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from dossiers import services, tasks
 from dossiers.models import ImportBatch, ImportRowError, ImportStatus
@@ -77,6 +83,46 @@ class BoundedUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+def bounded_upload(view):
+    """For a view that receives an import file (the imports page, the postings upload): at most
+    IMPORT_MAX_UPLOAD_BYTES of the file are stored (BoundedUploadHandler first), and the CSRF
+    token is checked only once that handler is in place, since the middleware's check would
+    parse the whole upload first. The view then calls `refuse_too_large` when the request says
+    the file was cut."""
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        request.upload_handlers.insert(0, BoundedUploadHandler(limit, request))
+        return protected(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)
+
+
+def upload_too_large(request) -> bool:
+    return getattr(request, "import_upload_too_large", False)
+
+
+def refuse_too_large(request, form) -> None:
+    """The upload was stopped at the limit: the form's file error says so, rather than "choose
+    a file"."""
+    form.is_valid()
+    form.errors.pop("file", None)
+    size = int(request.META.get("CONTENT_LENGTH") or 0)
+    form.add_error(
+        "file",
+        forms.ValidationError(
+            gettext("Tệp quá lớn (%(size)s); chỉ nhận tệp tối đa %(limit)s.")
+            % {
+                "size": filesizeformat(size),
+                "limit": filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES),
+            },
+            code="too_large",
+        ),
+    )
 
 
 def import_upload_start(

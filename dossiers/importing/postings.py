@@ -18,9 +18,7 @@ audit entry (`posting.import`); a dry run or a refusal writes no posting.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,6 @@ from typing import IO
 
 import polars as pl
 from django.conf import settings
-from django.core.files import File
 from django.db import transaction
 
 from agencies.audit import audit_record
@@ -44,6 +41,15 @@ from dossiers.importing.headers import Column, match_headers
 from dossiers.importing.outcome import Counts, ImportRefused
 from dossiers.importing.parsing import parse_datetimes, unreadable
 from dossiers.importing.reading import ROW, read_table
+from dossiers.importing.upload_files import (
+    copy_bounded,
+    declared_size,
+    measure,
+    printable,
+    safe_file_name,
+    store_once,
+    too_large_message,
+)
 
 POSTING_COLUMNS = (
     Column("person_name", "Họ và tên", "ho_va_ten", required=True),
@@ -89,19 +95,23 @@ def postings_import(
     """Keep the file, check every row and (unless refused or a dry run) write the postings."""
     if (path is None) == (uploaded_file is None):
         raise ValueError("give exactly one of path and uploaded_file")
-    name = Path(original_name or (path.name if path else getattr(uploaded_file, "name", ""))).name
+    name = safe_file_name(
+        original_name or (path.name if path else getattr(uploaded_file, "name", ""))
+    )
     batch = PostingImport(
-        original_name=name[:255],
-        sheet=sheet or "",
+        original_name=name,
+        sheet=printable(sheet or "")[:255],
         uploaded_by=user if getattr(user, "is_authenticated", False) else None,
         source=source,
         dry_run=dry_run,
         atomic=atomic,
         status=PostingImportStatus.REFUSED,
     )
-    readable = _keep_file(batch, path=path, uploaded_file=uploaded_file)
+    outcome = _keep_file(batch, path=path, uploaded_file=uploaded_file)
     try:
-        if not readable:
+        if outcome == "too_large":
+            raise ImportRefused(too_large_message(batch.original_name, batch.size))
+        if outcome == "unreadable":
             raise ImportRefused(f"Không mở được tệp {batch.original_name}.")
         _check_and_write(batch, user=user)
     except ImportRefused as exc:
@@ -118,30 +128,18 @@ def _refuse(batch: PostingImport, reason: str) -> None:
     batch.save()
 
 
-def _keep_file(batch: PostingImport, *, path: Path | None, uploaded_file: IO[bytes] | None) -> bool:
+def _keep_file(batch: PostingImport, *, path: Path | None, uploaded_file: IO[bytes] | None) -> str:
+    """Keep the file as the dossier imports do (dossiers/importing/upload_files.py); returns "ok",
+    "unreadable" or "too_large" (then nothing is stored: the bound is there not to store it)."""
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
     with tempfile.TemporaryFile() as copy:
-        try:
-            if uploaded_file is not None:
-                shutil.copyfileobj(uploaded_file, copy)
-            else:
-                with Path(path).open("rb") as source_file:
-                    shutil.copyfileobj(source_file, copy)
-            readable = True
-        except OSError:
-            readable = False
-        copy.seek(0)
-        digest, size = hashlib.sha256(), 0
-        while block := copy.read(1024 * 1024):
-            digest.update(block)
-            size += len(block)
-        copy.seek(0)
-        batch.sha256, batch.size = digest.hexdigest(), size
-        stored_name = batch._meta.get_field("file").generate_filename(batch, batch.original_name)
-        if batch.file.storage.exists(stored_name):
-            batch.file.name = stored_name  # the same bytes are kept once
+        outcome = copy_bounded(copy, path=path, uploaded_file=uploaded_file, limit=limit)
+        batch.size, batch.sha256 = measure(copy)
+        if outcome == "too_large":
+            batch.size, batch.sha256 = max(batch.size, declared_size(path, uploaded_file)), ""
         else:
-            batch.file.save(batch.original_name, File(copy), save=False)
-    return readable
+            store_once(batch.file, copy, batch.original_name)
+    return outcome
 
 
 def _check_and_write(batch: PostingImport, *, user) -> None:

@@ -11,7 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agencies.models import AuditAction, AuditEntry, PostingImport, StaffPosting
+from agencies.models import (
+    AuditAction,
+    AuditEntry,
+    PostingImport,
+    PostingImportStatus,
+    StaffPosting,
+)
 from tests.agencies.posting_data import make_posting, posting_tree, postings_csv
 from tests.personas import personas_create
 
@@ -165,6 +171,32 @@ class TestTheProvinceOffice:
         assert PostingImport.objects.get().uploaded_by == people["province_officer"]
         entry = AuditEntry.objects.get(action=AuditAction.POSTING_IMPORT)
         assert entry.actor == people["province_officer"]
+
+    def test_a_file_over_the_size_bound_is_cut_off_and_refused_by_the_page(
+        self, client, people, settings
+    ):
+        settings.IMPORT_MAX_UPLOAD_BYTES = 100
+        client.force_login(people["province_officer"])
+        response = client.post(
+            "/postings/import/", {"file": SimpleUploadedFile("lon.csv", b"x" * 500, "text/csv")}
+        )
+        assert response.status_code == 400
+        assert "chỉ nhận tệp tối đa 100\u00a0byte." in response.content.decode()
+        assert response.wsgi_request.import_upload_too_large  # cut at the bound, not stored
+        assert not PostingImport.objects.exists()
+
+    def test_a_file_over_the_size_bound_is_refused_by_the_command_and_not_kept(
+        self, people, settings, tmp_path
+    ):
+        from dossiers.importing.postings import postings_import
+
+        settings.IMPORT_MAX_UPLOAD_BYTES = 100
+        big = tmp_path / "lon.csv"
+        big.write_bytes(b"x" * 500)
+        batch = postings_import(path=big)
+        assert batch.status == PostingImportStatus.REFUSED
+        assert batch.refusal.startswith("Tệp lon.csv quá lớn (500")
+        assert not batch.file and batch.size == 500
 
     def test_it_adds_a_posting_and_the_audit_log_says_so(self, client, people, tree):
         client.force_login(people["province_officer"])

@@ -268,14 +268,29 @@ def posting_import_upload_path(batch: PostingImport, filename: str) -> str:
     return f"imports/postings/{batch.sha256[:2]}/{batch.sha256}"
 
 
-class ImportCounts(models.Model):
-    """What an import did to the rows of a file, in the words `import_*` commands print. Shared by
-    the dossiers' import batches and the staff postings' imports."""
+class ImportRecord(models.Model):
+    """A file given to an importer: its name, checksum and size (the file itself is stored under
+    the checksum by the concrete model's `file`), who gave it and how, why it was refused, and
+    what the import did to its rows, in the words the `import_*` commands print. Shared by the
+    dossiers' import batches and the staff postings' imports."""
 
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.BigIntegerField(_("dung lượng (byte)"), default=0)
+    sheet = models.CharField(_("trang tính"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(_("nguồn"), max_length=16, default="command")
+    dry_run = models.BooleanField(_("chạy thử"), default=False)
+    atomic = models.BooleanField(_("tất cả hoặc không"), default=False)
+    refusal = models.TextField(_("lý do từ chối"), blank=True)
+    total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
     created = models.PositiveIntegerField(_("thêm mới"), default=0)
     updated = models.PositiveIntegerField(_("cập nhật"), default=0)
     unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
     rejected = models.PositiveIntegerField(_("bị loại"), default=0)
+    created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
 
     class Meta:
         abstract = True
@@ -294,26 +309,13 @@ class PostingImportStatus(models.TextChoices):
     REFUSED = "refused", _("Bị từ chối")
 
 
-class PostingImport(ImportCounts):
+class PostingImport(ImportRecord):
     """One file of staff postings given to the importer: the original kept as uploaded, who and
     when, the outcome counts and every rejected row (`errors`: row, column, value, message)."""
 
     file = models.FileField(_("tệp gốc"), upload_to=posting_import_upload_path, max_length=255)
-    original_name = models.CharField(_("tên tệp"), max_length=255)
-    sha256 = models.CharField(max_length=64, db_index=True)
-    size = models.BigIntegerField(_("dung lượng (byte)"), default=0)
-    sheet = models.CharField(_("trang tính"), max_length=255, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    source = models.CharField(_("nguồn"), max_length=16, default="command")
-    dry_run = models.BooleanField(_("chạy thử"), default=False)
-    atomic = models.BooleanField(_("tất cả hoặc không"), default=False)
     status = models.CharField(_("trạng thái"), max_length=12, choices=PostingImportStatus.choices)
-    refusal = models.TextField(_("lý do từ chối"), blank=True)
-    total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
     errors = models.JSONField(_("lỗi dòng"), default=list, blank=True)
-    created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("lần nhập danh sách biệt phái")

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, ImportCounts, Procedure
+from agencies.models import Agency, ImportRecord, Procedure
 
 
 class Channel(models.TextChoices):
@@ -185,29 +185,16 @@ def import_upload_path(batch: ImportBatch, filename: str) -> str:
     return f"imports/{batch.kind}/{batch.sha256[:2]}/{batch.sha256}"
 
 
-class ImportBatch(ImportCounts):
+class ImportBatch(ImportRecord):
     """One file given to an importer: the original kept as uploaded, its checksum, who and when,
     the outcome counts and, in `ImportRowError`, every rejected row."""
 
     kind = models.CharField(_("loại dữ liệu"), max_length=12, choices=ImportKind.choices)
     file = models.FileField(_("tệp gốc"), upload_to=import_upload_path, max_length=255)
-    original_name = models.CharField(_("tên tệp"), max_length=255)
-    sha256 = models.CharField(max_length=64, db_index=True)
-    size = models.BigIntegerField(_("dung lượng (byte)"), default=0)
-    sheet = models.CharField(_("trang tính"), max_length=255, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    source = models.CharField(_("nguồn"), max_length=16, default="command")
-    dry_run = models.BooleanField(_("chạy thử"), default=False)
-    atomic = models.BooleanField(_("tất cả hoặc không"), default=False)
     status = models.CharField(
         _("trạng thái"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )
-    refusal = models.TextField(_("lý do từ chối"), blank=True)
-    total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
     processed_rows = models.PositiveIntegerField(_("đã xử lý"), default=0)
-    created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
     started_at = models.DateTimeField(_("bắt đầu"), null=True, blank=True)
     finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
 

@@ -1,4 +1,5 @@
-"""The shared body of `import_agencies`, `import_procedures` and `import_dossiers`.
+"""The shared body of `import_agencies`, `import_procedures`, `import_dossiers` and
+`import_postings` (which supplies its own importer, messages and error file).
 
 Prints `created N, updated N, unchanged N, rejected N` on stdout and each rejected row on stderr
 (the first `MAX_PRINTED`; `--errors-out` gets them all). A file refused as a whole raises
@@ -8,13 +9,22 @@ CommandError (exit status 1) with one Vietnamese sentence; so does any bad row u
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dossiers.models import ImportBatch, ImportStatus
+from dossiers.models import ImportStatus
 from dossiers.services import import_batch_errors_write, import_file
 
 MAX_PRINTED = 50
+
+
+class Message(NamedTuple):
+    row: int
+    column: str
+    value: str
+    is_warning: bool
+    text: str
 
 
 class ImportCommand(BaseCommand):
@@ -34,31 +44,49 @@ class ImportCommand(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        batch = import_file(
-            kind=self.kind,
-            path=options["file"],
+        path = options["file"]
+        batch = self.import_file(
+            path,
             sheet=options["sheet"],
             dry_run=options["dry_run"],
             atomic=options["atomic"],
             source="command",
-            original_name=str(options["file"]),
+            original_name=str(path),
         )
-        self._print_messages(batch)
+        self._print_messages(*self.messages(batch))
         if options["errors_out"]:
-            import_batch_errors_write(batch=batch, path=options["errors_out"])
-        if batch.status in (ImportStatus.REFUSED, ImportStatus.FAILED):
+            self.errors_write(batch, options["errors_out"])
+        if self.refused(batch):
             raise CommandError(batch.refusal)
         self.stdout.write(batch.summary)
 
-    def _print_messages(self, batch: ImportBatch) -> None:
-        messages = batch.row_errors.order_by("row_number", "id")
-        for message in messages[:MAX_PRINTED]:
+    # What an importer's command supplies; these are the dossier-style batches' (ImportBatch).
+
+    def import_file(self, path: Path, **options):
+        return import_file(kind=self.kind, path=path, **options)
+
+    def messages(self, batch) -> tuple[list[Message], int]:
+        """The first MAX_PRINTED messages about rows, and how many there are in all."""
+        rows = batch.row_errors.order_by("row_number", "id")
+        first = [
+            Message(m.row_number, m.column, m.value, m.is_warning, m.message)
+            for m in rows[:MAX_PRINTED]
+        ]
+        return first, rows.count()
+
+    def errors_write(self, batch, path: Path) -> None:
+        import_batch_errors_write(batch=batch, path=path)
+
+    def refused(self, batch) -> bool:
+        return batch.status in (ImportStatus.REFUSED, ImportStatus.FAILED)
+
+    def _print_messages(self, messages: list[Message], total: int) -> None:
+        for message in messages:
             kind = "cảnh báo" if message.is_warning else "bị loại"
             value = f" (giá trị «{message.value}»)" if message.value else ""
             self.stderr.write(
-                f"Dòng {message.row_number}, cột «{message.column}»{value} [{kind}]: "
-                f"{message.message}"
+                f"Dòng {message.row}, cột «{message.column}»{value} [{kind}]: {message.text}"
             )
-        hidden = messages.count() - MAX_PRINTED
+        hidden = total - len(messages)
         if hidden > 0:
             self.stderr.write(f"… và {hidden} thông báo khác (dùng --errors-out để xem đủ).")

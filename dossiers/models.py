@@ -16,6 +16,34 @@ class Channel(models.TextChoices):
     POSTAL = "buu_chinh", _("Bưu chính")
 
 
+class DossierStatus(models.IntegerChoices):
+    """TrangThaiHoSo of the national sync record (domain.md section 11)."""
+
+    REGISTERED = 1, _("Mới đăng ký")
+    ACCEPTED = 2, _("Được tiếp nhận")
+    NOT_ACCEPTED = 3, _("Không được tiếp nhận")
+    PROCESSING = 4, _("Đang xử lý")
+    SUPPLEMENT_REQUESTED = 5, _("Yêu cầu bổ sung giấy tờ")
+    FINANCIAL_OBLIGATION = 6, _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    WITHDRAWN = 7, _("Công dân yêu cầu rút hồ sơ")
+    STOPPED = 8, _("Dừng xử lý")
+    PROCESSED = 9, _("Đã xử lý xong")
+    RETURNED = 10, _("Đã trả kết quả")
+
+
+# Never received (1, 3): stored so nothing is lost, counted in no indicator and no report.
+NEVER_RECEIVED_STATUSES = (DossierStatus.REGISTERED, DossierStatus.NOT_ACCEPTED)
+# Ended without a result (7, 8): left out of e_result's denominator.
+ENDED_WITHOUT_RESULT_STATUSES = (DossierStatus.WITHDRAWN, DossierStatus.STOPPED)
+ENDED_STATUSES = (
+    DossierStatus.WITHDRAWN,
+    DossierStatus.STOPPED,
+    DossierStatus.PROCESSED,
+    DossierStatus.RETURNED,
+)
+NEVER_RECEIVED = Q(status__in=NEVER_RECEIVED_STATUSES)
+
+
 # Still open, or finished after its due date: every dossier that is overdue in some period is one
 # of these. A query that adds this condition lets PostgreSQL use the partial index below.
 LATE_OR_OPEN = Q(finished_at__isnull=True) | Q(finished_at__gt=F("due_at"))
@@ -45,15 +73,40 @@ class Dossier(models.Model):
         related_name="dossiers",
         db_index=False,
     )
-    channel = models.CharField(_("kênh nộp"), max_length=12, choices=Channel.choices)
-    received_at = models.DateTimeField(_("ngày tiếp nhận"))
-    due_at = models.DateTimeField(_("ngày hẹn trả"))
+    # A fact whose column a file lacks is unknown (NULL) for a new dossier (domain.md section 11):
+    # the dossier then stays out of the indicators that need that fact.
+    channel = models.CharField(
+        _("kênh nộp"), max_length=12, choices=Channel.choices, null=True, blank=True
+    )
+    status = models.PositiveSmallIntegerField(
+        _("trạng thái"), choices=DossierStatus.choices, null=True, blank=True
+    )
+    # Empty only for a dossier that was never received (status 1 or 3).
+    received_at = models.DateTimeField(_("ngày tiếp nhận"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("ngày nộp hồ sơ"), null=True, blank=True)
+    due_at = models.DateTimeField(_("ngày hẹn trả"), null=True, blank=True)
     finished_at = models.DateTimeField(_("ngày kết thúc xử lý"), null=True, blank=True)
-    components_total = models.PositiveIntegerField(_("số thành phần hồ sơ"))
-    components_digitized = models.PositiveIntegerField(_("số thành phần đã số hóa"))
-    e_result = models.BooleanField(_("kết quả điện tử"), default=False)
-    fee = models.BigIntegerField(_("phí, lệ phí (đồng)"), default=0)
-    paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
+    components_total = models.PositiveIntegerField(_("số thành phần hồ sơ"), null=True, blank=True)
+    components_digitized = models.PositiveIntegerField(
+        _("số thành phần đã số hóa"), null=True, blank=True
+    )
+    e_result = models.BooleanField(_("kết quả điện tử"), null=True, blank=True, default=False)
+    fee = models.BigIntegerField(_("phí, lệ phí (đồng)"), null=True, blank=True, default=0)
+    paid_online = models.BooleanField(
+        _("thanh toán trực tuyến"), null=True, blank=True, default=False
+    )
+    # Supplementation (yêu cầu bổ sung): the clock stops while the applicant completes the
+    # dossier (domain.md section 11). No request: 0 and both dates empty.
+    supplement_requests = models.PositiveSmallIntegerField(
+        _("số lần yêu cầu bổ sung"), default=0, db_default=0
+    )
+    supplement_requested_at = models.DateTimeField(_("ngày yêu cầu bổ sung"), null=True, blank=True)
+    supplement_completed_at = models.DateTimeField(
+        _("ngày hoàn thành bổ sung"), null=True, blank=True
+    )
+    # "Lý do quá hạn" given without an apology date: kept with the dossier (an apology row
+    # needs its issue date).
+    late_reason = models.TextField(_("lý do quá hạn"), blank=True, default="", db_default="")
     import_batch = models.ForeignKey(
         "ImportBatch",
         verbose_name=_("lần nhập gần nhất"),
@@ -84,27 +137,62 @@ class Dossier(models.Model):
             # pattern-matching index on the code, which no query uses.
             models.UniqueConstraint(fields=["code"], name="dossier_code_unique"),
             models.CheckConstraint(
-                condition=Q(components_total__gte=1), name="dossier_components_total_positive"
+                condition=(Q(received_at__isnull=False) & Q(due_at__isnull=False))
+                | Q(status__in=NEVER_RECEIVED_STATUSES),
+                name="dossier_received_and_due_unless_never_received",
             ),
             models.CheckConstraint(
-                condition=Q(components_digitized__gte=0)
-                & Q(components_digitized__lte=F("components_total")),
+                condition=Q(status__isnull=True) | Q(status__gte=1, status__lte=10),
+                name="dossier_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(components_total__isnull=True, components_digitized__isnull=True)
+                | Q(components_total__isnull=False, components_digitized__isnull=False),
+                name="dossier_components_known_together",
+            ),
+            models.CheckConstraint(
+                condition=Q(components_total__isnull=True) | Q(components_total__gte=1),
+                name="dossier_components_total_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(components_digitized__isnull=True)
+                | (
+                    Q(components_digitized__gte=0)
+                    & Q(components_digitized__lte=F("components_total"))
+                ),
                 name="dossier_digitized_within_total",
             ),
-            models.CheckConstraint(condition=Q(fee__gte=0), name="dossier_fee_not_negative"),
             models.CheckConstraint(
-                condition=Q(paid_online=False) | Q(fee__gt=0),
+                condition=Q(fee__isnull=True) | Q(fee__gte=0), name="dossier_fee_not_negative"
+            ),
+            models.CheckConstraint(
+                # Paid online with an unknown fee (a file with a payment column and no fee
+                # column) is allowed: the dossier has no known fee and stays out of the rate.
+                condition=Q(paid_online=False)
+                | Q(paid_online__isnull=True)
+                | Q(fee__isnull=True)
+                | Q(fee__gt=0),
                 name="dossier_paid_online_needs_fee",
             ),
             models.CheckConstraint(
-                condition=Q(due_at__gte=F("received_at")), name="dossier_due_after_received"
+                condition=Q(due_at__isnull=True)
+                | Q(received_at__isnull=True)
+                | Q(due_at__gte=F("received_at")),
+                name="dossier_due_after_received",
             ),
             models.CheckConstraint(
-                condition=Q(finished_at__isnull=True) | Q(finished_at__gte=F("received_at")),
+                condition=Q(finished_at__isnull=True)
+                | Q(received_at__isnull=True)
+                | Q(finished_at__gte=F("received_at")),
                 name="dossier_finished_after_received",
             ),
             models.CheckConstraint(
-                condition=Q(channel__in=Channel.values), name="dossier_channel_known"
+                condition=Q(channel__isnull=True) | Q(channel__in=Channel.values),
+                name="dossier_channel_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(supplement_requests__gt=0) | Q(supplement_requested_at__isnull=True),
+                name="dossier_supplement_request_counted",
             ),
         ]
 
@@ -112,7 +200,9 @@ class Dossier(models.Model):
         return self.code
 
     @property
-    def fully_digitized(self) -> bool:
+    def fully_digitized(self) -> bool | None:
+        if self.components_total is None:
+            return None
         return self.components_digitized == self.components_total
 
 

@@ -8,6 +8,6 @@ class AgenciesConfig(AppConfig):
 
     def ready(self) -> None:
         from agencies.models import Role
-        from kpi_portal.navigation import NavItem, nav_register
+        from agencies.navigation import NavItem, nav_register
 
         nav_register(NavItem("audit:log", _("Nhật ký"), frozenset({Role.PROVINCE_OFFICE})))

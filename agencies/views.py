@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from agencies.access import require_role
 from agencies.audit_log import (
     PAGE_SIZE,
     AuditFilterForm,
@@ -18,7 +19,6 @@ from agencies.audit_log import (
     audit_usernames,
 )
 from agencies.models import AuditEntry, Role
-from kpi_portal.access import require_role
 
 
 @require_GET

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.access import membership_for, require_role, sees_every_agency, visible_agencies
 from agencies.models import PostingImport, Role, StaffPosting
 from agencies.posting_selectors import posting_imports_recent, postings_overview
 from agencies.posting_services import PostingError, posting_close, posting_create
@@ -26,7 +27,6 @@ from directives.posting_forms import (
 )
 from dossiers import web_imports
 from dossiers.importing.postings import postings_import
-from kpi_portal.access import membership_for, require_role, sees_every_agency, visible_agencies
 
 READ_ROLES = (Role.PROVINCE_OFFICE, Role.AGENCY_HEAD, Role.HOME_AFFAIRS, Role.ADMINISTRATOR)
 WRITE_ROLES = (Role.PROVINCE_OFFICE,)

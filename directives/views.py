@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies.access import has_role, membership_for, require_role, sees_every_agency
 from agencies.models import Agency, Procedure, Role
 from directives import selectors
 from directives.exports import pilot_compiled_xlsx
@@ -29,7 +30,6 @@ from directives.services import (
     pilot_submit,
     pilot_withdraw,
 )
-from kpi_portal.access import has_role, membership_for, require_role, sees_every_agency
 
 PILOT_ROLES = (Role.PROVINCE_OFFICE, Role.AGENCY_HEAD, Role.ADMINISTRATOR)
 COMPILING_ROLES = (Role.PROVINCE_OFFICE, Role.ADMINISTRATOR)

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from agencies.access import require_role
 from agencies.models import Domain, Role
 from dossiers import apologies
 from dossiers import apology_slip as slips
 from dossiers.forms import ApologyForm
 from dossiers.models import Dossier
-from kpi_portal.access import require_role
 
 apology_access = require_role(Role.AGENCY_HEAD, Role.PROVINCE_OFFICE)
 

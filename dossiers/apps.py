@@ -8,7 +8,7 @@ class DossiersConfig(AppConfig):
 
     def ready(self) -> None:
         from agencies.models import Role
-        from kpi_portal.navigation import NavItem, nav_register
+        from agencies.navigation import NavItem, nav_register
 
         nav_register(
             NavItem(

@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from agencies.access import require_role
 from agencies.models import Role
 from dossiers import web_imports
 from dossiers.forms import ImportUploadForm
 from dossiers.models import ImportBatch, ImportStatus
-from kpi_portal.access import require_role
 
 imports_access = require_role(Role.PROVINCE_OFFICE)
 

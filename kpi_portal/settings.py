@@ -116,7 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kpi_portal.navigation.navigation",
+                "agencies.navigation.navigation",
             ],
             # kpi_portal is not an app; its template filters are registered by name.
             "libraries": {"kpi_format": "kpi_portal.templatetags.kpi_format"},
@@ -147,11 +147,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Sign-in refuses the demo password `demo` when DEBUG is off (kpi_portal/access.py).
+# Sign-in refuses the demo password `demo` when DEBUG is off (agencies/access.py).
 # Sign-in attempts are throttled first (kpi_portal/signin.py, django-axes).
 AUTHENTICATION_BACKENDS = [
     "kpi_portal.signin.ThrottledSignInBackend",
-    "kpi_portal.access.DemoRefusingBackend",
+    "agencies.access.DemoRefusingBackend",
 ]
 # After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair waits
 # AXES_COOLOFF_MINUTES; other users and other addresses are unaffected; a success resets the count.

@@ -3,7 +3,7 @@ from one address, that pair is refused for AXES_COOLOFF_TIME; a successful sign-
 count. Other users, and the same user from another address, are not affected.
 
 `ThrottledSignInBackend` stands first in AUTHENTICATION_BACKENDS and only refuses locked-out
-pairs; `kpi_portal.access.DemoRefusingBackend` then checks the password as before.
+pairs; `agencies.access.DemoRefusingBackend` then checks the password as before.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from agencies.access import membership_for, require_role, sees_every_agency
 from agencies.models import Agency, Role
-from kpi_portal.access import membership_for, require_role, sees_every_agency
 from kpi_portal.formatting import format_percent
 from kpi_portal.periods import Period
 from reports.export_files import (

@@ -21,17 +21,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from agencies.models import Agency, Domain, Role
-from agencies.selectors import membership_for_user
-from directives.selectors import deadlines_box
-from dossiers.apologies import apology_counts, apology_may_act
-from kpi_portal.access import (
+from agencies.access import (
     ALL_AGENCY_ROLES,
     agency_for_user_or_404,
     membership_for,
     require_role,
     sees_every_agency,
 )
+from agencies.models import Agency, Domain, Role
+from agencies.selectors import membership_for_user
+from directives.selectors import deadlines_box
+from dossiers.apologies import apology_counts, apology_may_act
 from kpi_portal.periods import Period, PeriodError, parse_period
 from reports import overview_cache, page_selectors
 from reports.exports import kpi_table_as_dict

@@ -1,4 +1,4 @@
-"""Role helpers (kpi_portal/access.py), the menu per role and the demo-password refusal."""
+"""Role helpers (agencies/access.py), the menu per role and the demo-password refusal."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template import Context, Template
 from django.test import RequestFactory
 
-from agencies.models import Role
-from kpi_portal.access import (
+from agencies.access import (
     agency_for_user_or_404,
     membership_for,
     require_role,
     visible_agencies,
 )
-from kpi_portal.navigation import nav_items_for
+from agencies.models import Role
+from agencies.navigation import nav_items_for
 from tests.personas import PASSWORD, agencies_create, personas_create
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,9 @@
-"""Loading the Quảng Trị demo: write the generated data as the one-stop system's CSV files, import
-them through the real import path (so the demo leaves import batches like any other file), and
-create the demo users.
+"""Loading the Quảng Trị demo's dossier side: write the generated data as the one-stop system's CSV
+files, import them through the real import path (so the demo leaves import batches like any other
+file), and create the demo users.
+
+The whole demo (this, then the directive's tasks) is loaded by `reports/demo.py`, which sits above
+every app; this module knows nothing of `directives`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from agencies.models import Agency, Domain, Membership, Procedure
-from directives.demo import directive_demo_load, directive_demo_wipe
 from dossiers.demo.generator import DemoData, generate_demo
 from dossiers.demo.reference import DEMO_PASSWORD, DEMO_USERS, PROVINCE_CODE, demo_procedures
 from dossiers.models import (
@@ -143,11 +145,13 @@ def _user_agency_codes() -> list[str]:
 
 def demo_wipe(*, catalogue: bool = False) -> None:
     """Remove the demo's dossiers, import batches and users; with `catalogue`, also its agencies,
-    domains and procedures (they are otherwise kept and re-imported, which updates them)."""
+    domains and procedures (they are otherwise kept and re-imported, which updates them).
+
+    The directive's demo rows protect the agencies, procedures and users: wipe them first
+    (`reports.demo.portal_demo_wipe` does both, in that order)."""
     tree = Agency.objects.filter(path__startswith=f"/{PROVINCE_CODE}/")
     agency_ids = list(tree.values_list("pk", flat=True))
     with transaction.atomic():
-        directive_demo_wipe()  # its rows protect the agencies and procedures
         # Set-based deletes: the ORM's collector would load every dossier to cascade to its
         # apology (over a minute for the demo's 400,000 rows).
         if agency_ids:
@@ -221,7 +225,6 @@ def demo_load(
             short_name=agency.short_name, sort_order=order
         )
     demo_users_create()
-    directive_demo_load()  # the directive's tasks and pilot nominations (directives/demo.py)
     result.seconds["users"] = time.perf_counter() - clock
     result.agencies = len(data.agencies)
     result.procedures = len(data.procedures)

@@ -20,9 +20,9 @@ from django.test import override_settings
 
 from agencies.models import Agency, Domain, Membership, Procedure
 from dossiers.demo.generator import generate_demo
-from dossiers.demo.loader import demo_wipe
 from dossiers.models import Dossier, ImportBatch, ImportStatus
 from dossiers.signals import dossiers_changed
+from reports.demo import portal_demo_wipe
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -53,7 +53,7 @@ def demo_output(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             yield out.getvalue()
         finally:
-            demo_wipe(catalogue=True)
+            portal_demo_wipe(catalogue=True)
 
 
 @pytest.fixture

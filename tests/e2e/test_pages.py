@@ -29,8 +29,8 @@ def demo_server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterato
     from django.test import override_settings
     from pytest_django.live_server_helper import LiveServer
 
-    from dossiers.demo.loader import demo_wipe
     from dossiers.signals import dossiers_changed
+    from reports.demo import portal_demo_wipe
     from reports.models import KpiCell, KpiFact, KpiPeriod, KpiRun
 
     media = tmp_path_factory.mktemp("media")
@@ -58,7 +58,7 @@ def demo_server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterato
             server.stop()
             for model in (KpiFact, KpiPeriod, KpiCell, KpiRun):
                 model.objects.all().delete()
-            demo_wipe(catalogue=True)
+            portal_demo_wipe(catalogue=True)
 
 
 @pytest.fixture

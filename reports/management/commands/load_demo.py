@@ -12,8 +12,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dossiers.demo.loader import DemoLoadError, demo_load
+from dossiers.demo.loader import DemoLoadError
 from dossiers.demo.reference import DEMO_PASSWORD, DEMO_USERS
+from reports.demo import portal_demo_load
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         started = time.perf_counter()
         try:
-            result = demo_load(
+            result = portal_demo_load(
                 force=options["force"],
                 directory=options["keep_files"],
                 log=lambda message: self.stdout.write(message),

@@ -13,8 +13,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from agencies.access import has_any_role, has_role
 from agencies.models import Role
-from kpi_portal.access import has_any_role, has_role
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ the charts' data) is cached under a key made of everything it depends on:
 - the language it is rendered in;
 - who may see it: the overview is the province-wide view (an agency head never gets it), so the
   visibility is "province"; a view with another visibility must use another key;
-- the data version, `page_selectors.overview_data_version()`: when the facts were last computed,
+- the data version, `data_version()` below: when the facts were last computed,
   and fingerprints of the targets, bands, indicators and agencies (one query per request).
 
 Nothing is ever deleted: a KPI run or a target change gives a new version, hence a new key, and
@@ -22,16 +22,68 @@ cache (or of the key's version query) falls back to rendering, logged, never to 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 
 from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
+
+from agencies.models import Agency
+from reports.models import Indicator, KpiPeriod, RateBand, Target
 
 logger = logging.getLogger(__name__)
 
 # Entries live 10 minutes at most; 50–100 KB each (the demo's is 92 KB), so 150 entries stay
 # under about 15 MB a process. A busy portal asks for a few periods, bases and sorts at a time.
 _CACHE = LocMemCache("kpi-overview", {"TIMEOUT": 600, "OPTIONS": {"MAX_ENTRIES": 150}})
+
+
+def data_version() -> str:
+    """A short fingerprint of everything the overview shows besides the request's own choices:
+    when the facts were last computed (any period: a new period also changes the period choices),
+    the targets, the rate bands, the indicators' names and the agencies (names, levels, tree).
+
+    One query. The rendered overview is cached under a key that holds this fingerprint, so a new
+    KPI run or a changed target, band or agency makes a new key and the next request renders
+    afresh; nothing has to be deleted.
+    """
+    postgres = connection.vendor == "postgresql"
+
+    def digest(table: str, expression: str) -> str:
+        if postgres:
+            return f"(SELECT md5(string_agg({expression}, ',' ORDER BY id)) FROM {table})"
+        ordered = f"SELECT {expression} AS x FROM {table} ORDER BY id"
+        return f"(SELECT group_concat(x, ',') FROM ({ordered}))"
+
+    def text(column: str) -> str:
+        return f"COALESCE(CAST({column} AS TEXT), '')"
+
+    parts = [
+        f"(SELECT CAST(MAX(computed_at) AS TEXT) FROM {KpiPeriod._meta.db_table})",
+        digest(
+            Target._meta.db_table,
+            " || ':' || ".join(
+                text(c) for c in ("id", "indicator_id", "year", "level", "value", "updated_at")
+            ),
+        ),
+        digest(
+            RateBand._meta.db_table,
+            " || ':' || ".join(text(c) for c in ("id", "code", "label", "max_gap_points")),
+        ),
+        digest(
+            Indicator._meta.db_table,
+            " || ':' || ".join(text(c) for c in ("id", "code", "name", "sort_order")),
+        ),
+        digest(
+            Agency._meta.db_table,
+            " || ':' || ".join(text(c) for c in ("id", "code", "name", "level", "path")),
+        ),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        row = cursor.fetchone()
+    return hashlib.blake2b(repr(row).encode(), digest_size=12).hexdigest()
 
 
 def cache_key(*parts: object) -> str:

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from kpi_portal.periods import Basis, Period, PeriodError, parse_basis, parse_period
-from reports import page_selectors
+from reports.pages.cells import SHORT_NAMES
+from reports.pages.periods import PeriodChoice, period_choices, period_default
 
 BASIS_CHOICES = [
     (Basis.CALENDAR.value, gettext_lazy("Theo tháng dương lịch")),
@@ -30,18 +31,18 @@ def period_from_request(request: HttpRequest) -> tuple[Period, str | None]:
             return parse_period(code, basis), error
         except PeriodError as exc:
             error = str(exc)
-    return page_selectors.period_default(basis=basis), error
+    return period_default(basis=basis), error
 
 
 def period_context(period: Period, error: str | None) -> dict[str, Any]:
-    choices = page_selectors.period_choices(basis=period.basis)
+    choices = period_choices(basis=period.basis)
     if period.code not in {c.code for c in choices}:
-        choices.insert(0, page_selectors.PeriodChoice(period.code, period.label))
+        choices.insert(0, PeriodChoice(period.code, period.label))
     return {
         "period": period,
         "period_error": error,
         "period_choices": choices,
         "basis_choices": BASIS_CHOICES,
-        "short_names": page_selectors.SHORT_NAMES,
+        "short_names": SHORT_NAMES,
         "period_query": urlencode({"period": period.code, "basis": period.basis.value}),
     }

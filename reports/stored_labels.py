@@ -19,7 +19,7 @@ STORED_LABELS = (
     gettext_noop("Tỷ lệ xin lỗi hồ sơ quá hạn"),
     gettext_noop("Tỷ lệ hồ sơ trực tuyến"),
     gettext_noop("Tỷ lệ thanh toán trực tuyến"),
-    # reports/migrations/0005_rate_bands.py and the fallback in page_selectors.Bands
+    # reports/migrations/0005_rate_bands.py and the fallback in reports.pages.cells.Bands
     gettext_noop("Đạt mục tiêu"),
     gettext_noop("Gần đạt (cách dưới 5 điểm %)"),
     gettext_noop("Còn xa mục tiêu"),

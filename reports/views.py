@@ -33,10 +33,14 @@ from agencies.selectors import membership_for_user
 from directives.selectors import deadlines_box
 from dossiers.apologies import apology_counts, apology_may_act
 from kpi_portal.periods import Period, PeriodError, parse_period
-from reports import overview_cache, page_selectors
+from reports import overview_cache
 from reports.exports import kpi_table_as_dict
 from reports.forms import TargetForm
 from reports.indicators import INDICATOR_CODES
+from reports.pages.agency import agency_page_build, overdue_page
+from reports.pages.domains import domains_page_build
+from reports.pages.overview import overview_build
+from reports.pages.targets import targets_overview
 from reports.period_params import period_context, period_from_request
 from reports.selectors import kpi_table
 from reports.services import target_set
@@ -118,7 +122,7 @@ def ping(request: HttpRequest) -> JsonResponse:
 def _overview_version() -> str | None:
     """The overview's data version, or None (no caching) when it cannot be read."""
     try:
-        return page_selectors.overview_data_version()
+        return overview_cache.data_version()
     except DatabaseError:
         # Render without the cache; if the database is really gone, the page's own queries fail
         # as they would have anyway.
@@ -129,7 +133,7 @@ def _overview_version() -> str | None:
 def _overview_content(
     request: HttpRequest, period: Period, error: str | None, sort: str | None, descending: bool
 ) -> str:
-    overview = page_selectors.overview_build(period=period, sort=sort, descending=descending)
+    overview = overview_build(period=period, sort=sort, descending=descending)
     context = {"overview": overview, **period_context(period, error)}
     return str(render_to_string("reports/overview.html#content", context, request=request))
 
@@ -144,12 +148,12 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     unit_code = request.GET.get("unit") or ""
     page_data = None
     if not (request.htmx and request.htmx.target == "overdue"):
-        page_data = page_selectors.agency_page_build(agency=agency, period=period)
+        page_data = agency_page_build(agency=agency, period=period)
         subtree = page_data.subtree
     else:
         subtree = list(agency.subtree().order_by("path").only("code", "name", "path", "level"))
     unit = next((a for a in subtree if a.code == unit_code), None) if unit_code else None
-    overdue_page, overdue_lines = page_selectors.overdue_page(
+    overdue_list, overdue_lines = overdue_page(
         agency=agency,
         period=period,
         page_number=request.GET.get("page"),
@@ -159,7 +163,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "agency": agency,
         "page": page_data,
-        "overdue_page": overdue_page,
+        "overdue_page": overdue_list,
         "overdue_lines": overdue_lines,
         "domains": Domain.objects.order_by("name"),
         "units": [a for a in subtree if a.id != agency.id],
@@ -192,7 +196,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
 def domains(request: HttpRequest) -> HttpResponse:
     period, error = period_from_request(request)
     context = {
-        "domains_page": page_selectors.domains_page_build(period=period),
+        "domains_page": domains_page_build(period=period),
         **period_context(period, error),
     }
     template = "reports/domains.html#content" if request.htmx else "reports/domains.html"
@@ -223,7 +227,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/targets.html",
-        {"form": form, **page_selectors.targets_overview()},
+        {"form": form, **targets_overview()},
         status=status,
     )
 

@@ -51,7 +51,7 @@ def vn_rate(numerator: int, denominator: int) -> str:
 
 
 def rate_cell_html(cell: Any) -> str:
-    """One `<td>` of a rates table for a page_selectors.Cell: the rate cut to two decimals,
+    """One `<td>` of a rates table for a reports.pages.cells.Cell: the rate cut to two decimals,
     coloured by its band, numerator / denominator and the target in the title and on tap;
     "—" when the rate is undefined."""
     band = conditional_escape(cell.band)

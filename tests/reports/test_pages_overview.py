@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from agencies.models import Agency, AgencyLevel, Membership, Role
 from reports import overview_cache
 from reports.models import Indicator, RateBand
-from reports.page_selectors import Bands
+from reports.pages.cells import Bands
 from reports.services import kpi_full_recompute, target_set
 from tests.reports.kpi_data import end_of_day, make_dossier, vn
 from tests.reports.pages_data import pages_data_create

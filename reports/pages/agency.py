@@ -1,0 +1,248 @@
+"""An agency's page: its rates beside the province's, its domains, sub-units and monthly trends,
+and the list of its overdue dossiers (a list, so it reads dossiers, one page at a time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from agencies.models import Agency, AgencyLevel
+from dossiers.models import LATE_OR_OPEN, Dossier
+from kpi_portal.formatting import format_rate
+from kpi_portal.periods import Period, PeriodKind, standard_period
+from reports.charts import percent_cut, trend_chart
+from reports.indicators import indicator_fraction
+from reports.models import FACT_COUNTERS, Indicator, KpiFact
+from reports.pages.cells import (
+    Bands,
+    Cell,
+    DomainLine,
+    ScopeRow,
+    cell_for,
+    cells_by_scope,
+    counters_of,
+    domain_lines,
+    shown_indicators,
+)
+from reports.selectors import TargetBook, kpi_table, zero_counters
+
+OVERDUE_PAGE_SIZE = 25
+
+
+@dataclass
+class AgencyRateLine:
+    indicator: Indicator
+    cell: Cell
+    province: Cell
+
+
+@dataclass
+class AgencyPage:
+    agency: Agency
+    period: Period
+    computed_at: datetime | None
+    indicators: list[Indicator]
+    rates: list[AgencyRateLine]
+    overdue: int
+    domains: list[DomainLine]
+    sub_units: list[ScopeRow]
+    trend_charts: list[dict[str, Any]]
+    legend: list[tuple[str, str]]
+    subtree: list[Agency] = field(default_factory=list)
+
+
+def _root_code(agency: Agency) -> str:
+    return agency.path.strip("/").split("/")[0]
+
+
+def agency_page_build(*, agency: Agency, period: Period) -> AgencyPage:
+    """An agency's rates beside the province's, its domains, sub-units and monthly trends.
+
+    Reads facts only, in a constant number of queries."""
+    table = kpi_table(period=period, within=agency)
+    bands = Bands.load()
+    indicators = shown_indicators()
+    book = TargetBook.load()
+    cells = cells_by_scope(table.rows, bands)
+    root = _root_code(agency)
+    province_counters = table.counters.get(root) or zero_counters()
+    own = table.counters.get(agency.code) or zero_counters()
+    rates = []
+    for indicator in indicators:
+        own_cell = next(c for c in cells[agency.code] if c.indicator == indicator.code)
+        target = book.value(indicator=indicator.code, year=period.year, level=AgencyLevel.PROVINCE)
+        rates.append(
+            AgencyRateLine(
+                indicator, own_cell, cell_for(indicator.code, province_counters, target, bands)
+            )
+        )
+    # Sub-units: the direct children, from the subtree kpi_table already read (tree order).
+    subtree = list(
+        agency.subtree().order_by("path").only("code", "name", "level", "path", "parent")
+    )
+    sub_units = [
+        ScopeRow(a.code, a.name, a.level, cells.get(a.code, []), url_code=a.code)
+        for a in subtree
+        if a.parent_id == agency.id
+    ]
+    for row in sub_units:
+        counters = table.counters.get(row.code) or zero_counters()
+        row.overdue = counters["finished_late"] + counters["open_overdue"]
+    domains = domain_lines(
+        scope=agency.code, period=period, level=agency.level, bands=bands, book=book
+    )
+    total_overdue = own["finished_late"] + own["open_overdue"]
+    for line in domains:
+        line.share = format_rate(line.overdue, total_overdue)
+    trend_charts = _trend_charts(
+        agency=agency, root=root, period=period, indicators=indicators, book=book
+    )
+    return AgencyPage(
+        agency=agency,
+        period=period,
+        computed_at=table.computed_at,
+        indicators=indicators,
+        rates=rates,
+        overdue=total_overdue,
+        domains=domains,
+        sub_units=sub_units,
+        trend_charts=trend_charts,
+        legend=bands.legend(),
+        subtree=subtree,
+    )
+
+
+def _months_of(period: Period) -> list[Period]:
+    """The months of the period's year on its basis (the trend shows the whole year)."""
+    return [
+        standard_period(
+            year=period.year, kind=PeriodKind.MONTH, first_month=m, last_month=m, basis=period.basis
+        )
+        for m in range(1, 13)
+    ]
+
+
+def _trend_charts(
+    *, agency: Agency, root: str, period: Period, indicators: list[Indicator], book: TargetBook
+) -> list[dict[str, Any]]:
+    """A chart per indicator: the agency's and the province's monthly rates over the year."""
+    months = _months_of(period)
+    codes = [m.code for m in months]
+    facts = KpiFact.objects.filter(
+        basis=period.basis.value,
+        period__in=codes,
+        scope__in={agency.code, root},
+        domain__isnull=True,
+    ).values("scope", "period", *FACT_COUNTERS)
+    by_key = {(f["scope"], f["period"]): counters_of(f) for f in facts}
+    labels = [f"{m.first_month:02d}/{m.year}" for m in months]
+    charts = []
+    for indicator in indicators:
+        target = book.value(indicator=indicator.code, year=period.year, level=agency.level)
+        series = []
+        for scope, name, colour in (
+            (agency.code, agency.short_name or agency.name, "#0b5cad"),
+            (root, gettext("Toàn tỉnh"), "#8c959f"),
+        ):
+            if scope == root and agency.code == root:
+                continue
+            values = [
+                percent_cut(
+                    *indicator_fraction(
+                        indicator.code, by_key.get((scope, code)) or zero_counters()
+                    )
+                )
+                for code in codes
+            ]
+            series.append((name, colour, values))
+        charts.append(trend_chart(indicator=indicator, labels=labels, series=series, target=target))
+    return charts
+
+
+# --- Overdue dossiers (a list, so it reads dossiers, one page at a time) -----------------------
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def overdue_dossiers(
+    *, agency: Agency, period: Period, domain_id: int | None = None, unit: Agency | None = None
+) -> QuerySet[Dossier]:
+    """The dossiers overdue in the period under the agency (or one of its sub-units): finished
+    late in the period, or still open at its end past their due date. Oldest due date first.
+
+    Read through the partial index of dossiers that are open or finished late (LATE_OR_OPEN)."""
+    start_at = _local_midnight(period.start)
+    after_end = _local_midnight(period.end + timedelta(days=1))
+    end_of_period = after_end - timedelta(seconds=1)
+    scope = unit or agency
+    agency_ids = Agency.objects.filter(path__startswith=scope.path).values("id")
+    finished_late = (
+        Q(finished_at__gte=start_at) & Q(finished_at__lt=after_end) & Q(finished_at__gt=F("due_at"))
+    )
+    open_overdue = (Q(finished_at__isnull=True) | Q(finished_at__gte=after_end)) & Q(
+        due_at__lt=end_of_period
+    )
+    queryset = Dossier.objects.filter(
+        Q(agency_id__in=agency_ids)
+        & Q(received_at__lt=after_end)
+        & LATE_OR_OPEN  # implied by the next line; it lets the partial index serve the query
+        & (finished_late | open_overdue)
+    )
+    if domain_id is not None:
+        queryset = queryset.filter(procedure__domain_id=domain_id)
+    return queryset.select_related("agency", "procedure__domain", "apology").order_by(
+        "due_at", "id"
+    )
+
+
+@dataclass(frozen=True)
+class OverdueLine:
+    dossier: Dossier
+    days_overdue: int
+    still_open: bool
+    apologized: bool
+    apology_date: date | None
+
+
+def overdue_page(
+    *,
+    agency: Agency,
+    period: Period,
+    page_number: int | str | None = 1,
+    domain_id: int | None = None,
+    unit: Agency | None = None,
+) -> tuple[Page, list[OverdueLine]]:
+    """One page (25) of overdue dossiers with their days overdue and apology, two queries."""
+    after_end = _local_midnight(period.end + timedelta(days=1))
+    now = timezone.now()
+    judged_until = min(after_end - timedelta(seconds=1), now)
+    paginator = Paginator(
+        overdue_dossiers(agency=agency, period=period, domain_id=domain_id, unit=unit),
+        OVERDUE_PAGE_SIZE,
+    )
+    page = paginator.get_page(page_number)
+    lines = []
+    for dossier in page.object_list:
+        still_open = dossier.finished_at is None or dossier.finished_at >= after_end
+        until = judged_until if still_open else dossier.finished_at
+        days = (timezone.localdate(until) - timezone.localdate(dossier.due_at)).days
+        apology = getattr(dossier, "apology", None)
+        apologized = apology is not None and apology.issued_at < after_end
+        lines.append(
+            OverdueLine(
+                dossier=dossier,
+                days_overdue=max(days, 0),
+                still_open=still_open,
+                apologized=apologized,
+                apology_date=timezone.localdate(apology.issued_at) if apologized else None,
+            )
+        )
+    return page, lines

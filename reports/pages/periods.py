@@ -1,0 +1,56 @@
+"""The periods a report page offers, and the one it opens on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from kpi_portal.periods import Basis, Period, PeriodKind, parse_period, standard_period
+from reports.models import KpiFact, KpiPeriod
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    code: str
+    label: str
+
+
+def period_choices(*, basis: Basis) -> list[PeriodChoice]:
+    """The computed standard periods of the basis, newest first, longest first within an end."""
+    order = {
+        PeriodKind.YEAR: 0,
+        PeriodKind.NINE_MONTHS: 1,
+        PeriodKind.HALF: 2,
+        PeriodKind.QUARTER: 3,
+        PeriodKind.MONTH: 4,
+    }
+    rows = KpiPeriod.objects.filter(basis=basis.value).values_list("period", "kind", "end_date")
+    ordered = sorted(rows, key=lambda r: (-r[2].toordinal(), order.get(PeriodKind(r[1]), 9)))
+    return [PeriodChoice(code, parse_period(code, basis).label) for code, _, _ in ordered]
+
+
+def period_default(*, basis: Basis, today: date | None = None) -> Period:
+    """The latest complete half-year that has received dossiers (the directive's rhythm);
+    the last complete half-year before today when no facts exist yet."""
+    today = today or timezone.localdate()
+    code = (
+        KpiFact.objects.filter(
+            basis=basis.value,
+            domain__isnull=True,
+            received__gt=0,
+            end_date__lt=today,
+            period__regex=r"^\d{4}-H[12]$",
+        )
+        .order_by("-end_date")
+        .values_list("period", flat=True)
+        .first()
+    )
+    if code:
+        return parse_period(code, basis)
+    year, half = (today.year, 1) if today.month > 6 else (today.year - 1, 2)
+    first = 1 if half == 1 else 7
+    return standard_period(
+        year=year, kind=PeriodKind.HALF, first_month=first, last_month=first + 5, basis=basis
+    )

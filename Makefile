@@ -15,7 +15,11 @@ PYTEST_ARGS ?=
 # REDIS_URL exported in your shell (say, for production work) is ignored here on purpose, so the
 # demo never loads itself into a real database. To run against a service deliberately, give it on
 # the make command line: `make run DATABASE_URL=postgres://... REDIS_URL=redis://...`.
-RUN_ENV := env -u DATABASE_URL -u REDIS_URL
+# The demo shows the directive's moment: the portal's "today" is 25/7/2023, between the pilot's
+# two deadlines (20/7 and 30/7), so pages open on the first six months of 2023. Only the date
+# moves (kpi_portal/clock.py); `make run DEMO_TODAY=` runs on the real date.
+DEMO_TODAY ?= 2023-07-25
+RUN_ENV := env -u DATABASE_URL -u REDIS_URL PORTAL_TODAY=$(DEMO_TODAY)
 ifeq ($(origin DATABASE_URL),command line)
 RUN_ENV += DATABASE_URL=$(DATABASE_URL)
 endif
@@ -85,6 +89,7 @@ run: $(STAMP)
 	$(RUN_ENV) $(MANAGE) collectstatic --noinput -v 0
 	@echo
 	@echo "KPI portal on http://127.0.0.1:8000  (Ctrl+C to stop; data stays in var/)"
+	@$(if $(DEMO_TODAY),echo "The portal's today is $(DEMO_TODAY) (the directive's moment); make run DEMO_TODAY= for the real date")
 	@echo "Demo logins, password 'demo' for all:"
 	@echo "  vanphong  Văn phòng UBND tỉnh (province office: every agency, imports, targets)"
 	@echo "  noivu     Sở Nội vụ (Home Affairs: rankings and scores, read-only)"

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from agencies.models import Agency, Procedure
 from directives.deadlines import LOCAL
 from directives.models import DirectiveTask, PilotNomination, PilotSubmission
 from directives.selectors import pilot_tasks, task_assignees
 from dossiers.models import Channel, Dossier
+from kpi_portal import clock
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def pilot_results(
 ) -> PilotResults:
     """Every agency assigned `task` (only `agency` when given), with its pilot result at
     `as_of` (now by default)."""
-    as_of = as_of or timezone.now()
+    as_of = as_of or clock.now()
     start = pilot_start(task)
     started = start is not None and start <= as_of
     assignees = task_assignees(task=task)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
 from agencies.models import Agency, AgencyLevel, StaffPosting
 from agencies.postings import add_months
+from kpi_portal import clock
 
 DEMO_CODE_PREFIX = "QT-CB-"
 MERGED_CODE = "STC-HN"
@@ -68,7 +68,7 @@ def posting_demo_load(*, province_code: str = "QT", today: dt.date | None = None
     province = Agency.objects.filter(code=province_code).first()
     if province is None:
         return 0
-    today = today or timezone.localdate()
+    today = today or clock.today()
     merged = _merged_agency(province)
     made: list[StaffPosting] = []
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +26,7 @@ from directives.posting_forms import (
 )
 from dossiers import web_imports
 from dossiers.importing.postings import postings_import
+from kpi_portal import clock
 
 READ_ROLES = (Role.PROVINCE_OFFICE, Role.AGENCY_HEAD, Role.HOME_AFFAIRS, Role.ADMINISTRATOR)
 WRITE_ROLES = (Role.PROVINCE_OFFICE,)
@@ -49,14 +49,14 @@ def _page(
 ) -> HttpResponse:
     agencies = visible_agencies(request.user).order_by("path")
     filters = PostingFilterForm(
-        request.GET or None, agencies=agencies, initial={"on": timezone.localdate()}
+        request.GET or None, agencies=agencies, initial={"on": clock.today()}
     )
     # An agency the user may not see is "no such agency", not an empty list.
     code = request.GET.get("agency", "")
     if code and not agencies.filter(code=code).exists():
         raise Http404("No such agency")
     cleaned = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
-    on = cleaned.get("on") or timezone.localdate()
+    on = cleaned.get("on") or clock.today()
     scope = None if sees_every_agency(request.user) else membership_for(request).agency
     overview = postings_overview(
         scope=scope, on=on, agency=cleaned.get("agency"), flag=cleaned.get("flag") or ""

@@ -20,6 +20,7 @@ from agencies.models import Role
 from directives.deadlines import DeadlineState, DeadlineStatus
 from directives.selectors import deadlines_panel
 from dossiers.apology_reminders import reminder_send_once
+from kpi_portal import clock
 
 REMIND_DAYS_BEFORE = 7
 
@@ -40,7 +41,7 @@ def status_text(status: DeadlineStatus) -> str:
 
 def deadline_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Mail today's reminders; returns the number of e-mails sent by this run."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now)
     panels = deadlines_panel(now=now)
     # agency id -> lines for its head

@@ -18,6 +18,7 @@ from directives.models import (
     TaskKind,
 )
 from dossiers.models import Channel, Dossier
+from kpi_portal import clock
 
 
 def task_assignees(*, task: DirectiveTask) -> QuerySet[Agency]:
@@ -65,7 +66,7 @@ def deadlines_panel(
 ) -> list[TaskPanel]:
     """Every task with an assignee in `scope`'s subtree (every agency when None), each assignee's
     status at `now`. Four queries whatever the number of tasks and agencies."""
-    now = now or timezone.now()
+    now = now or clock.now()
     tasks = list(
         DirectiveTask.objects.select_related("directive").prefetch_related("assigned_agencies")
     )
@@ -151,7 +152,7 @@ def pilot_candidates(*, agency: Agency, now: dt.datetime | None = None) -> Query
       `on_time`: of those, judged on time (domain.md section 5 with W as the period).
 
     One query whatever the number of procedures."""
-    now = now or timezone.now()
+    now = now or clock.now()
     since = _twelve_months_before(now)
     # The window's condition goes into the join, so only the agency's dossiers handled in the
     # window are read; every dossier received in the window is handled in it.
@@ -199,7 +200,7 @@ def pilot_compiled(
 ) -> list[CompiledRow]:
     """Every agency's nominations for `task`, with the agency's 12-month volume of each procedure
     and when its list was submitted. Three queries."""
-    since = _twelve_months_before(now or timezone.now())
+    since = _twelve_months_before(now or clock.now())
     nominations = list(
         PilotNomination.objects.filter(task=task)
         .select_related("agency", "procedure__domain")

@@ -26,6 +26,7 @@ from directives.models import (
     TaskKind,
 )
 from directives.selectors import task_is_assigned_to
+from kpi_portal import clock
 
 
 class DirectiveError(Exception):
@@ -48,7 +49,7 @@ def task_complete(
             return TaskCompletion.objects.create(
                 task=task,
                 agency=agency,
-                done_at=done_at or timezone.now(),
+                done_at=done_at or clock.now(),
                 done_by=user,
                 note=note,
             )
@@ -154,7 +155,7 @@ def pilot_submit(
     """Submit the agency's list: records the time, late after the due date (still accepted),
     and marks the task done. A second submission is refused unless the list was reopened."""
     _nomination_task_check(task, agency)
-    now = now or timezone.now()
+    now = now or clock.now()
     if not PilotNomination.objects.filter(task=task, agency=agency).exists():
         raise DirectiveError(_("Chưa có thủ tục nào trong danh sách đề xuất."))
     submission = _locked_submission(task, agency)
@@ -206,7 +207,7 @@ def pilot_reopen(
     if submission is None or submission.is_open:
         raise DirectiveError(_("Danh sách đề xuất của đơn vị chưa được gửi."))
     before = snapshot(submission)
-    submission.reopened_at = now or timezone.now()
+    submission.reopened_at = now or clock.now()
     submission.reopened_by = user
     submission.save(update_fields=["reopened_at", "reopened_by"])
     TaskCompletion.objects.filter(task=task, agency=agency).delete()

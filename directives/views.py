@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,6 +29,7 @@ from directives.services import (
     pilot_submit,
     pilot_withdraw,
 )
+from kpi_portal import clock
 
 PILOT_ROLES = (Role.PROVINCE_OFFICE, Role.AGENCY_HEAD, Role.ADMINISTRATOR)
 COMPILING_ROLES = (Role.PROVINCE_OFFICE, Role.ADMINISTRATOR)
@@ -221,6 +221,6 @@ def pilot_export(request: HttpRequest) -> HttpResponse:
         pilot_compiled_xlsx(task=nomination, rows=rows),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    stamp = timezone.localdate().strftime("%Y%m%d")
+    stamp = clock.today().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="de-xuat-thi-diem-{stamp}.xlsx"'
     return response

@@ -34,6 +34,7 @@ from dossiers.apologies import (
     public_holidays,
 )
 from dossiers.models import Dossier, ReminderSend
+from kpi_portal import clock
 
 HEAD_KIND = "apology.head"
 PROVINCE_KIND = "apology.province"
@@ -97,7 +98,7 @@ def reminder_send_once(message: EmailMessage, *, kind: str, day: dt.date) -> boo
 
 def apology_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Mail today's reminders; returns the number of e-mails sent by this run."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now)
     # From today on: today's own status and the next working day's, in one query.
     holidays = public_holidays(after=today - dt.timedelta(days=1))

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -22,6 +21,7 @@ from dossiers import apologies
 from dossiers import apology_slip as slips
 from dossiers.forms import ApologyForm
 from dossiers.models import Dossier
+from kpi_portal import clock
 
 apology_access = require_role(Role.AGENCY_HEAD, Role.PROVINCE_OFFICE)
 
@@ -58,7 +58,7 @@ def apology_list(request: HttpRequest) -> HttpResponse:
     )
     unit_code = request.GET.get("unit") or ""
     unit = next((a for a in units if a.code == unit_code), None) if unit_code else None
-    now = timezone.now()
+    now = clock.now()
     work = apologies.apology_work_list(user=request.user, now=now, domain_id=domain_id, unit=unit)
     context = {
         "work": work,
@@ -94,7 +94,7 @@ def apology_new(request: HttpRequest) -> HttpResponse:
                 channel=data["channel"],
                 signer_name=data["signer_name"],
                 signer_title=data["signer_title"],
-                now=timezone.now(),
+                now=clock.now(),
             )
             recorded = [o.code for o in outcomes if o.recorded]
             context = {

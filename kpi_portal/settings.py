@@ -8,7 +8,7 @@ REDIS_URL, SECRET_KEY and DEBUG=0. An invalid value stops start-up with Improper
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +50,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_date(name: str) -> date | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a date as YYYY-MM-DD, got {raw!r}") from None
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -175,6 +185,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_TZ = True
+
+
+# The portal's "today" (kpi_portal/clock.py): unset, the real date. A demo or a training copy can
+# set it (make run sets 2023-07-25, the directive's moment); only the date moves, not the data.
+PORTAL_TODAY = env_date("PORTAL_TODAY")
 
 # --- Files ------------------------------------------------------------------------------------
 STATIC_URL = "static/"

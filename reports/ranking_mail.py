@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from agencies.models import Role
+from kpi_portal import clock
 from kpi_portal.periods import Basis, parse_period
 from reports.export_files import XLSX_CONTENT_TYPE, data_as_of_line, ranking_xlsx
 from reports.models import RankingMailing
@@ -36,7 +36,7 @@ def home_affairs_addresses() -> list[str]:
 
 def ranking_monthly_mail_send(*, today: date | None = None) -> int:
     """Mail last month's ranking; returns the number of recipients (0: nothing sent)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     last_month = today.replace(day=1) - timedelta(days=1)
     period = parse_period(f"{last_month:%Y-%m}", Basis.CALENDAR)
     recipients = home_affairs_addresses()

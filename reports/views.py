@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -32,6 +31,7 @@ from agencies.models import Agency, Domain, Role
 from agencies.selectors import membership_for_user
 from directives.selectors import deadlines_box
 from dossiers.apologies import apology_counts, apology_may_act
+from kpi_portal import clock
 from kpi_portal.periods import Period, PeriodError, parse_period
 from reports import overview_cache
 from reports.exports import kpi_table_as_dict
@@ -72,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "default-period",
                 request.GET.get("basis", ""),
                 get_language(),  # a wrong basis comes back with a message in this language
-                timezone.localdate(),
+                clock.today(),
                 version,
             ),
             lambda: period_from_request(request),
@@ -179,7 +179,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         if request.htmx
         else deadlines_box(scope=agency, show_missing=sees_every_agency(request.user)),
         # One count query, for those who record apologies (dossiers/apologies.py).
-        "apology_counts": apology_counts(user=request.user, now=timezone.now(), agency=agency)
+        "apology_counts": apology_counts(user=request.user, now=clock.now(), agency=agency)
         if page_data is not None and apology_may_act(user=request.user)
         else None,
         **period_context(period, error),

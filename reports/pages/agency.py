@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from agencies.models import Agency, AgencyLevel
 from dossiers.models import LATE_OR_OPEN, Dossier
+from kpi_portal import clock
 from kpi_portal.formatting import format_rate
 from kpi_portal.periods import Period, PeriodKind, standard_period
 from reports.charts import percent_cut, trend_chart
@@ -222,7 +223,7 @@ def overdue_page(
 ) -> tuple[Page, list[OverdueLine]]:
     """One page (25) of overdue dossiers with their days overdue and apology, two queries."""
     after_end = _local_midnight(period.end + timedelta(days=1))
-    now = timezone.now()
+    now = clock.now()
     judged_until = min(after_end - timedelta(seconds=1), now)
     paginator = Paginator(
         overdue_dossiers(agency=agency, period=period, domain_id=domain_id, unit=unit),

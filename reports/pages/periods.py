@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils import timezone
-
+from kpi_portal import clock
 from kpi_portal.periods import Basis, Period, PeriodKind, parse_period, standard_period
 from reports.models import KpiFact, KpiPeriod
 
@@ -34,7 +33,7 @@ def period_choices(*, basis: Basis) -> list[PeriodChoice]:
 def period_default(*, basis: Basis, today: date | None = None) -> Period:
     """The latest complete half-year that has received dossiers (the directive's rhythm);
     the last complete half-year before today when no facts exist yet."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     code = (
         KpiFact.objects.filter(
             basis=basis.value,

@@ -27,6 +27,7 @@ CSV_COLUMNS = (
     "rate",
     "target",
     "meets_target",
+    "shortfall",
     "computed_at",
 )
 
@@ -55,6 +56,7 @@ def kpi_table_as_dict(table: KpiTable) -> dict[str, Any]:
             "rate": row.rate,
             "target": float(row.target) if row.target is not None else None,
             "meets_target": row.meets_target,
+            "shortfall": row.shortfall,
         }
         for row in table.rows
     ]
@@ -81,6 +83,7 @@ def _flat_rows(table: KpiTable) -> list[list[Any]]:
             row.rate,
             float(row.target) if row.target is not None else None,
             row.meets_target,
+            row.shortfall,
             data["computed_at"],
         ]
         for row in table.rows
@@ -104,19 +107,39 @@ def kpi_table_csv(table: KpiTable) -> str:
     return buffer.getvalue()
 
 
+def cut_rate(numerator: int, denominator: int) -> float | None:
+    """The rate as a spreadsheet shows it on the page: cut (not rounded) to hundredths of a
+    percent, so that a cell formatted 0.00% reads 99.58% for 151 606 / 152 243, never a rounded
+    100.00% for a rate that misses 100%."""
+    if not denominator:
+        return None
+    return (numerator * 10_000 // denominator) / 10_000
+
+
 def kpi_table_xlsx(table: KpiTable, path: Path) -> None:
-    """One sheet, real numeric cells; rates and targets formatted as percentages."""
+    """One sheet, real numeric cells: counts with thousands separators, rates cut to two decimals
+    of a percent like the pages (numerator and denominator stay exact beside them), targets as
+    percentages. The JSON keeps the exact rate for machines."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "KPI"
     sheet.append(list(CSV_COLUMNS))
-    rate_columns = (CSV_COLUMNS.index("rate") + 1, CSV_COLUMNS.index("target") + 1)
-    for values in _flat_rows(table):
+    formats = {
+        "numerator": "#,##0",
+        "denominator": "#,##0",
+        "shortfall": "#,##0",
+        "rate": "0.00%",
+        "target": "0.00%",
+    }
+    columns = {CSV_COLUMNS.index(name) + 1: fmt for name, fmt in formats.items()}
+    rate_index = CSV_COLUMNS.index("rate")
+    for row, values in zip(table.rows, _flat_rows(table), strict=True):
+        values[rate_index] = cut_rate(row.numerator, row.denominator)
         sheet.append(values)
-        for column in rate_columns:
-            sheet.cell(row=sheet.max_row, column=column).number_format = "0.00%"
+        for column, number_format in columns.items():
+            sheet.cell(row=sheet.max_row, column=column).number_format = number_format
     sheet.freeze_panes = "A2"
     neutralise_workbook(workbook)
     workbook.save(path)

@@ -31,6 +31,7 @@ from reports.models import (
     KpiPeriod,
     Target,
 )
+from reports.shortfall import shortfall
 
 LEVEL_GROUPS: tuple[tuple[str, str], ...] = (
     ("level:so", AgencyLevel.DEPARTMENT.value),
@@ -188,6 +189,8 @@ class KpiRow:
     denominator: int
     target: Decimal | None
     meets_target: bool | None
+    # Dossiers short of the target (reports/shortfall.py): 0 when met, None without dossiers.
+    shortfall: int | None = None
 
     @property
     def rate(self) -> float | None:
@@ -271,6 +274,7 @@ def kpi_table(
             numerator, denominator = indicator_fraction(code, scope_counters)
             target = book.value(indicator=code, year=period.year, level=level)
             indicator = indicators.get(code)
+            higher_is_better = indicator.higher_is_better if indicator else True
             rows.append(
                 KpiRow(
                     scope=scope,
@@ -281,10 +285,10 @@ def kpi_table(
                     denominator=denominator,
                     target=target,
                     meets_target=meets_target(
-                        numerator,
-                        denominator,
-                        target,
-                        higher_is_better=indicator.higher_is_better if indicator else True,
+                        numerator, denominator, target, higher_is_better=higher_is_better
+                    ),
+                    shortfall=shortfall(
+                        numerator, denominator, target, higher_is_better=higher_is_better
                     ),
                 )
             )

@@ -80,6 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort")
     sort = sort if sort in INDICATOR_CODES else None
     descending = sort is not None and request.GET.get("dir") == "desc"
+    by = "shortfall" if sort is not None and request.GET.get("by") == "shortfall" else "rate"
     key = None
     if error is None and version is not None:
         key = overview_cache.cache_key(
@@ -87,13 +88,14 @@ def home(request: HttpRequest) -> HttpResponse:
             period.code,
             period.basis.value,
             sort or "",
+            by,
             "desc" if descending else "asc",
             get_language(),
             "province",  # who sees it: every agency (agency heads were sent away above)
             version,
         )
     content = overview_cache.cached(
-        key, lambda: _overview_content(request, period, error, sort, descending)
+        key, lambda: _overview_content(request, period, error, sort, descending, by)
     )
     if request.htmx:
         return HttpResponse(content)
@@ -131,9 +133,14 @@ def _overview_version() -> str | None:
 
 
 def _overview_content(
-    request: HttpRequest, period: Period, error: str | None, sort: str | None, descending: bool
+    request: HttpRequest,
+    period: Period,
+    error: str | None,
+    sort: str | None,
+    descending: bool,
+    by: str,
 ) -> str:
-    overview = overview_build(period=period, sort=sort, descending=descending)
+    overview = overview_build(period=period, sort=sort, descending=descending, by=by)
     context = {"overview": overview, **period_context(period, error)}
     return str(render_to_string("reports/overview.html#content", context, request=request))
 

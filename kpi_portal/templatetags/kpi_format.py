@@ -52,7 +52,8 @@ def vn_rate(numerator: int, denominator: int) -> str:
 
 def rate_cell_html(cell: Any) -> str:
     """One `<td>` of a rates table for a reports.pages.cells.Cell: the rate cut to two decimals,
-    coloured by its band, numerator / denominator and the target in the title and on tap;
+    coloured by its band, numerator / denominator and the target in the title and on tap, and
+    under a rate that misses its target the dossiers short of it ("còn thiếu 637 hồ sơ");
     "—" when the rate is undefined."""
     band = conditional_escape(cell.band)
     label = conditional_escape(cell.short_name)
@@ -62,12 +63,19 @@ def rate_cell_html(cell: Any) -> str:
             f'{conditional_escape(gettext("Không có hồ sơ để tính"))}">—</span></td>'
         )
     fraction = conditional_escape(cell.fraction_text)
+    missing = getattr(cell, "shortfall_text", "")
+    shortfall = (
+        f'<span class="shortfall" data-shortfall="{cell.shortfall}">'
+        f"{conditional_escape(missing)}</span>"
+        if missing
+        else ""
+    )
     return (
         f'<td class="num rate band-{band}" data-label="{label}" title="{fraction} · '
         f'{conditional_escape(gettext("mục tiêu"))} {conditional_escape(cell.target_text)}">'
         f"<details><summary>{conditional_escape(cell.rate_text)}"
         f'<span class="sr-only"> ({conditional_escape(cell.band_label)})</span></summary>'
-        f'<span class="frac">{fraction}</span></details></td>'
+        f'<span class="frac">{fraction}</span></details>{shortfall}</td>'
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from agencies.models import Domain
 from kpi_portal.formatting import format_number, format_percent, format_rate
@@ -15,6 +15,7 @@ from kpi_portal.periods import Period
 from reports.indicators import INDICATOR_CODES, indicator_fraction
 from reports.models import FACT_COUNTERS, Indicator, KpiFact, RateBand
 from reports.selectors import Counters, KpiRow, TargetBook, zero_counters
+from reports.shortfall import shortfall
 from reports.stored_labels import translated
 
 UNDEFINED_BAND = "none"
@@ -96,6 +97,19 @@ class Cell:
     def sort_key(self) -> Fraction | None:
         return Fraction(self.numerator, self.denominator) if self.denominator else None
 
+    @property
+    def shortfall(self) -> int | None:
+        """Dossiers short of the target: 0 when met, None without dossiers or target."""
+        return shortfall(self.numerator, self.denominator, self.target)
+
+    @property
+    def shortfall_text(self) -> str:
+        """ "còn thiếu 2.760 hồ sơ" beside a rate that misses its target; "" otherwise."""
+        missing = self.shortfall
+        if not missing:
+            return ""
+        return gettext("còn thiếu %(count)s hồ sơ") % {"count": format_number(missing)}
+
 
 def cell_for(code: str, counters: Counters, target: Decimal | None, bands: Bands) -> Cell:
     """The cell of one indicator from a set of fact counters."""
@@ -132,14 +146,26 @@ def shown_indicators() -> list[Indicator]:
     return [i for i in Indicator.objects.all() if i.code in INDICATOR_CODES]
 
 
-def sort_rows(rows: list[ScopeRow], sort: str | None, descending: bool) -> list[ScopeRow]:
-    """Sort by an indicator's rate (undefined rates last, whatever the direction), else by name
-    in tree order (as given)."""
+SORT_KEYS = ("rate", "shortfall")
+
+
+def sort_rows(
+    rows: list[ScopeRow], sort: str | None, descending: bool, *, by: str = "rate"
+) -> list[ScopeRow]:
+    """Sort by an indicator's rate, or by the dossiers it is short of its target (`by`);
+    undefined values last, whatever the direction; else by name in tree order (as given)."""
     if sort not in INDICATOR_CODES:
         return rows
-    defined = [r for r in rows if (c := r.cell(sort)) is not None and c.sort_key is not None]
-    undefined = [r for r in rows if r not in defined]
-    defined.sort(key=lambda r: (r.cell(sort).sort_key, r.name), reverse=descending)
+
+    def key(row: ScopeRow) -> Fraction | int | None:
+        cell = row.cell(sort)
+        if cell is None:
+            return None
+        return cell.shortfall if by == "shortfall" else cell.sort_key
+
+    defined = [r for r in rows if key(r) is not None]
+    undefined = [r for r in rows if key(r) is None]
+    defined.sort(key=lambda r: (key(r), r.name), reverse=descending)
     return defined + undefined
 
 

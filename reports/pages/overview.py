@@ -3,9 +3,10 @@ the province on top, and a bar chart per indicator."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.utils.translation import gettext
 
@@ -14,8 +15,17 @@ from kpi_portal.periods import Period
 from reports.charts import overview_bar_chart
 from reports.indicators import INDICATOR_CODES
 from reports.models import Indicator
-from reports.pages.cells import Bands, ScopeRow, cells_by_scope, shown_indicators, sort_rows
+from reports.pages.cells import (
+    SHORT_NAMES,
+    SORT_KEYS,
+    Bands,
+    ScopeRow,
+    cells_by_scope,
+    shown_indicators,
+    sort_rows,
+)
 from reports.selectors import Counters, kpi_table, zero_counters
+from reports.stored_labels import translated
 
 
 @dataclass
@@ -23,6 +33,50 @@ class OverviewGroup:
     title: str
     total: ScopeRow
     rows: list[ScopeRow]
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    """One indicator's heading: its links that sort by rate and by shortfall, and which one the
+    table is sorted by now (with the arrow to show)."""
+
+    code: str
+    name: str
+    short_name: str
+    rate_query: str
+    shortfall_query: str
+    sorted_by: str | None  # "rate", "shortfall" or None
+    arrow: str
+    aria_sort: str
+
+
+def _sort_columns(
+    indicators: list[Indicator], period: Period, sort: str | None, descending: bool, by: str
+) -> list[SortColumn]:
+    base = {"period": period.code, "basis": period.basis.value}
+    columns = []
+    for indicator in indicators:
+        current = sort == indicator.code
+        on_rate = current and by == "rate"
+        on_shortfall = current and by == "shortfall"
+        # A first click sorts rates lowest first and shortfalls largest first: who is behind.
+        rate_dir = "desc" if on_rate and not descending else "asc"
+        shortfall_dir = "asc" if on_shortfall and descending else "desc"
+        columns.append(
+            SortColumn(
+                code=indicator.code,
+                name=translated(indicator.name),
+                short_name=str(SHORT_NAMES.get(indicator.code, indicator.code)),
+                rate_query=urlencode(base | {"sort": indicator.code, "dir": rate_dir}),
+                shortfall_query=urlencode(
+                    base | {"sort": indicator.code, "by": "shortfall", "dir": shortfall_dir}
+                ),
+                sorted_by=by if current else None,
+                arrow=("▼" if descending else "▲") if current else "",
+                aria_sort=("descending" if descending else "ascending") if current else "",
+            )
+        )
+    return columns
 
 
 @dataclass
@@ -36,16 +90,22 @@ class Overview:
     legend: list[tuple[str, str]]
     sort: str | None
     descending: bool
+    sort_by: str = "rate"  # or "shortfall": the dossiers short of the target
+    columns: list[SortColumn] = field(default_factory=list)
     handled: int = 0
     on_time: int = 0
     overdue: int = 0
 
 
 def overview_build(
-    *, period: Period, sort: str | None = None, descending: bool = False
+    *, period: Period, sort: str | None = None, descending: bool = False, by: str = "rate"
 ) -> Overview:
     """Every department and district with its six rates, the two level-group totals and the
-    province on top, plus a bar chart per indicator. Seven queries, whatever the data size."""
+    province on top, plus a bar chart per indicator. Seven queries, whatever the data size.
+
+    `sort` names an indicator; the rows are sorted by its rate or, `by="shortfall"`, by the
+    dossiers each agency is short of its target."""
+    by = by if by in SORT_KEYS else "rate"
     table = kpi_table(period=period)
     bands = Bands.load()
     indicators = shown_indicators()
@@ -69,7 +129,9 @@ def overview_build(
     ):
         name = gettext("Khối %(title)s") % {"title": title}
         total = ScopeRow(group_scope, name, level, cells[group_scope], "group")
-        groups.append(OverviewGroup(title, total, sort_rows(by_level[level], sort, descending)))
+        groups.append(
+            OverviewGroup(title, total, sort_rows(by_level[level], sort, descending, by=by))
+        )
     charted = [row for g in groups for row in g.rows]
     return Overview(
         period=period,
@@ -81,6 +143,8 @@ def overview_build(
         legend=bands.legend(),
         sort=sort if sort in INDICATOR_CODES else None,
         descending=descending,
+        sort_by=by,
+        columns=_sort_columns(indicators, period, sort, descending, by),
         **_handled_counts(table.counters.get(province.code) if province else None),
     )
 

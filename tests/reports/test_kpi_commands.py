@@ -83,9 +83,25 @@ class TestExportKpis:
             "rate": 1 / 3,
             "target": 0.3,
             "meets_target": True,
+            "shortfall": 0,
         }
         assert row(body, "level:huyen", "online_payment")["denominator"] == 1
         assert row(body, "level:xa", "e_result")["rate"] is None
+
+    def test_each_row_says_how_many_dossiers_it_is_short_of_its_target(self, data, tmp_path):
+        call_command("compute_kpis")
+        body = export(tmp_path, "--period", "2023-Q1", "--format", "json")
+        # Three dossiers received in person against a 50% online target: 1.5 would have had to
+        # come online, so 2 dossiers; the department alone has 1 of its 1 to gain.
+        assert row(body, "QT", "online_submission")["shortfall"] == 2
+        assert row(body, "STP", "online_submission")["shortfall"] == 1
+        # Two of the three are still open past their due date on 31/3: on time 1 of 3 against
+        # 100%, 2 short; no apology for either, 2 short of 100%.
+        assert row(body, "QT", "on_time")["shortfall"] == 2
+        assert row(body, "QT", "apology")["shortfall"] == 2
+        # No dossier with a paper result finished in the communes: no rate, no shortfall.
+        assert row(body, "level:xa", "e_result")["shortfall"] is None
+        assert row(body, "STP", "on_time")["shortfall"] == 0
 
     def test_domain_restricts_every_figure(self, data, tmp_path):
         call_command("compute_kpis")
@@ -131,7 +147,9 @@ class TestExportKpis:
             dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(min_row=2)
         ]
         qt = next(v for v in values if v["agency"] == "QT" and v["indicator"] == "online_payment")
-        assert qt["numerator"] == 1 and qt["rate"] == pytest.approx(1 / 3)
+        # The rate as the page prints it (33,33%): cut, so Excel never rounds it up.
+        assert qt["numerator"] == 1 and qt["rate"] == 0.3333
+        assert qt["shortfall"] == 0  # 1 of 3 paid online meets the 30% target
 
     def test_a_bad_period_is_refused(self, data):
         with pytest.raises(CommandError, match="Kỳ không hợp lệ"):

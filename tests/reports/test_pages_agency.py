@@ -49,10 +49,24 @@ def _rate_row(html: str, indicator: str) -> list[str]:
 class TestTheRates:
     def test_the_six_rates_come_with_target_and_the_province_value(self, chairman):
         html = chairman.get("/agencies/HL/", H1).content.decode()
-        # rate, num / den, target, province
-        assert _rate_row(html, "on_time") == ["66,66%", "2 / 3", "100,00%", "57,14%"]
-        assert _rate_row(html, "online_payment") == ["100,00%", "1 / 1", "30,00%", "66,66%"]
-        assert _rate_row(html, "apology") == ["100,00%", "1 / 1", "100,00%", "66,66%"]
+        # rate, num / den, target, dossiers short of the target, province
+        assert _rate_row(html, "on_time") == [
+            "66,66%",
+            "2 / 3",
+            "100,00%",
+            "còn thiếu 1 hồ sơ",  # 3 × 100% − 2
+            "57,14%",
+        ]
+        assert _rate_row(html, "online_payment") == [
+            "100,00%",
+            "1 / 1",
+            "30,00%",
+            "Đạt",
+            "66,66%",
+        ]
+        assert _rate_row(html, "apology") == ["100,00%", "1 / 1", "100,00%", "Đạt", "66,66%"]
+        # h1 (land, a paper result) finished without an electronic one: 0 of 1, 1 short
+        assert _rate_row(html, "e_result")[3] == "còn thiếu 1 hồ sơ"
         assert 'data-testid="overdue-total">1<' in html
         assert "Dữ liệu tính đến" in html
 

@@ -35,6 +35,15 @@ class TestDomainsPage:
         assert re.findall(r'data-label="[^"]+">([^<]+)</td>', civil)[:3] == ["3", "1", "33,33%"]
         assert html.index("Đất đai") < html.index('data-domain="Hộ tịch"')
 
+    def test_each_domain_rate_short_of_its_target_says_by_how_many_dossiers(self, officer):
+        html = officer.get("/domains/", {"period": "2023-H1"}).content.decode()
+        land = re.search(r'<tr data-domain="Đất đai">.*?</tr>', html, re.S).group(0)
+        on_time = re.search(r'<td class="num rate[^>]*data-label="Đúng hạn".*?</td>', land, re.S)
+        # Đất đai: d1 and h1 on time, d2 and h2 overdue: 2 of 4 against 100%, 2 short.
+        assert "50,00%" in on_time.group(0) and "còn thiếu 2 hồ sơ" in on_time.group(0)
+        apology = re.search(r'<td class="num rate[^>]*data-label="Xin lỗi".*?</td>', land, re.S)
+        assert "100,00%" in apology.group(0) and "còn thiếu" not in apology.group(0)
+
     def test_htmx_gets_the_content_only(self, officer):
         html = officer.get("/domains/", headers={"HX-Request": "true"}).content.decode()
         assert html.lstrip().startswith('<div id="content"') and "<html" not in html

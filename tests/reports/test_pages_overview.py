@@ -82,6 +82,18 @@ class TestTheFigures:
         assert html.index('data-scope="level:huyen"') < html.index('data-scope="HL"')
         assert 'data-scope="HL-X1"' not in html  # communes are on their district's page
 
+    def test_each_rate_that_misses_its_target_says_how_many_dossiers_it_is_short(
+        self, officer, data
+    ):
+        html = officer.get("/", {"period": "2023-H1"}).content.decode()
+        province = _row(html, "QT")
+        shortfalls = re.findall(r'data-shortfall="(\d+)">còn thiếu ([\d.]+) hồ sơ<', province)
+        # digitization 6/7 of 100%: 1; e-result 1/3: 2; on time 4/7: 3; apology 2/3: 1;
+        # online 2/7 of 50% (3.5): 2; online payment 2/3 meets 30%: none shown.
+        assert shortfalls == [("1", "1"), ("2", "2"), ("3", "3"), ("1", "1"), ("2", "2")]
+        stp = _row(html, "STP")
+        assert re.findall(r"còn thiếu (\d+) hồ sơ", stp) == ["1", "1", "2", "1", "1"]
+
     def test_each_cell_is_coloured_by_its_band(self, officer, data):
         html = officer.get("/", {"period": "2023-H1"}).content.decode()
         stp = _row(html, "STP")
@@ -142,6 +154,39 @@ class TestSortingAndHtmx:
             "/", {"period": "2023-H1", "sort": "on_time", "dir": "desc"}
         ).content.decode()
         assert descending.index('data-scope="SYT"') < descending.index('data-scope="STP"')
+
+    def test_sorting_by_shortfall_puts_the_agency_furthest_from_its_target_in_dossiers_first(
+        self, officer, data, tree
+    ):
+        # Sở Y tế: 20 dossiers, 17 on time = 85,00%, 3 short of 100%. Sở Tư pháp: 2 of 4 =
+        # 50,00%, 2 short. By rate Sở Tư pháp is behind; by dossiers Sở Y tế is.
+        department = Agency.objects.create(
+            code="SYT", name="Sở Y tế", level=AgencyLevel.DEPARTMENT, parent=tree.province
+        )
+        for number in range(20):
+            make_dossier(
+                department,
+                tree.civil,
+                received_at=vn(2023, 2, 1),
+                due_at=end_of_day(2023, 2, 5),
+                finished_at=vn(2023, 2, 10 if number < 3 else 2),
+            )
+        kpi_full_recompute()
+        by_rate = officer.get("/", {"period": "2023-H1", "sort": "on_time"}).content.decode()
+        assert by_rate.index('data-scope="STP"') < by_rate.index('data-scope="SYT"')
+        by_shortfall = officer.get(
+            "/", {"period": "2023-H1", "sort": "on_time", "by": "shortfall", "dir": "desc"}
+        ).content.decode()
+        assert by_shortfall.index('data-scope="SYT"') < by_shortfall.index('data-scope="STP"')
+        assert "còn thiếu 3 hồ sơ" in _row(by_shortfall, "SYT")
+        heading = re.search(r'<th[^>]*data-indicator="on_time".*?</th>', by_shortfall, re.S)
+        assert 'aria-sort="descending"' in heading.group(0)
+        # the next click on the same link turns the order round
+        assert "sort=on_time&amp;by=shortfall&amp;dir=asc" in heading.group(0)
+        ascending = officer.get(
+            "/", {"period": "2023-H1", "sort": "on_time", "by": "shortfall", "dir": "asc"}
+        ).content.decode()
+        assert ascending.index('data-scope="STP"') < ascending.index('data-scope="SYT"')
 
     def test_with_hx_request_only_the_content_partial_comes_back(self, officer, data):
         response = officer.get("/", {"period": "2023-Q1"}, headers={"HX-Request": "true"})

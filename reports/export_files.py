@@ -1,4 +1,5 @@
-"""Files officials can file: the ranking (XLSX, CSV, JSON) and Biểu số 06 (XLSX).
+"""Files officials can file: the ranking (XLSX, CSV, JSON, PDF); the helpers Biểu số 06's files
+(reports/report06_files.py) share with it.
 
 XLSX: real numeric cells (rates as fractions of 1 formatted as percentages, so they equal the
 `export_kpis` rates exactly; Excel rounds them for display), a title block (report name, period
@@ -29,10 +30,8 @@ from kpi_portal.periods import Basis, Period
 from kpi_portal.spreadsheets import neutralise_csv_cell, neutralise_workbook
 from reports.models import Indicator
 from reports.ranking import TABLE_LABELS, Ranking, ranking_as_dict
-from reports.report06 import REPORT06_HEADER, Report06
 
 RANKING_TITLE = "BẢNG XẾP HẠNG KẾT QUẢ CẢI CÁCH THỦ TỤC HÀNH CHÍNH"
-REPORT06_TITLE = "TỔNG HỢP TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0.00%"
 SCORE = "0.00"
@@ -41,11 +40,11 @@ BASIS_LABELS = {
     Basis.CALENDAR: "theo tháng dương lịch",
     Basis.REPORTING: "theo kỳ báo cáo (từ ngày 15 tháng trước đến ngày 14)",
 }
-_BOLD = Font(bold=True)
+BOLD = Font(bold=True)
 _THIN = Side(style="thin", color="808080")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="E7EEF3")
-_GROUP_FILL = PatternFill("solid", fgColor="F3F3F3")
+GROUP_FILL = PatternFill("solid", fgColor="F3F3F3")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
@@ -78,7 +77,7 @@ def _title_block(sheet: Worksheet, lines: list[str], width: int) -> int:
     return len(lines) + 2
 
 
-def _print_setup(sheet: Worksheet, header_first_row: int, header_last_row: int) -> None:
+def print_setup(sheet: Worksheet, header_first_row: int, header_last_row: int) -> None:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
@@ -88,12 +87,12 @@ def _print_setup(sheet: Worksheet, header_first_row: int, header_last_row: int) 
     sheet.page_margins.left = sheet.page_margins.right = 0.4
 
 
-def _header_cell(sheet: Worksheet, row: int, column: int, value: str) -> None:
+def header_cell(sheet: Worksheet, row: int, column: int, value: str) -> None:
     cell = sheet.cell(row=row, column=column, value=value)
-    cell.font = _BOLD
+    cell.font = BOLD
     cell.alignment = _CENTER
     cell.fill = _HEADER_FILL
-    cell.border = _BOX
+    cell.border = BOX
 
 
 # --- Ranking ----------------------------------------------------------------------------------
@@ -137,24 +136,24 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
         )
         first, second = top, top + 1
         for column, label in enumerate(fixed, start=1):
-            _header_cell(sheet, first, column, label)
-            _header_cell(sheet, second, column, "")
+            header_cell(sheet, first, column, label)
+            header_cell(sheet, second, column, "")
             sheet.merge_cells(
                 start_row=first, start_column=column, end_row=second, end_column=column
             )
         column = len(fixed) + 1
         for code in codes:
-            _header_cell(sheet, first, column, names[code])
-            _header_cell(sheet, first, column + 1, "")
+            header_cell(sheet, first, column, names[code])
+            header_cell(sheet, first, column + 1, "")
             sheet.merge_cells(
                 start_row=first, start_column=column, end_row=first, end_column=column + 1
             )
-            _header_cell(sheet, second, column, "Tỷ lệ")
-            _header_cell(sheet, second, column + 1, "Điểm đạt / tối đa")
+            header_cell(sheet, second, column, "Tỷ lệ")
+            header_cell(sheet, second, column + 1, "Điểm đạt / tối đa")
             column += 2
         for label in tail:
-            _header_cell(sheet, first, column, label)
-            _header_cell(sheet, second, column, "")
+            header_cell(sheet, first, column, label)
+            header_cell(sheet, second, column, "")
             sheet.merge_cells(
                 start_row=first, start_column=column, end_row=second, end_column=column
             )
@@ -180,15 +179,15 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
             sheet.append(values)
             for column, number_format in enumerate(formats, start=1):
                 cell = sheet.cell(row=sheet.max_row, column=column)
-                cell.border = _BOX
+                cell.border = BOX
                 if number_format:
                     cell.number_format = number_format
         widths = [7, 11, 34, 9] + [11, 10] * len(codes) + [9, 9, 12, 40, 14]
         for column, value in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(column)].width = value
         sheet.freeze_panes = sheet.cell(row=second + 1, column=4)
-        _print_setup(sheet, first, second)
-    _save(workbook, path)
+        print_setup(sheet, first, second)
+    save_workbook(workbook, path)
 
 
 def _percent_text(rate: float | None) -> str:
@@ -261,71 +260,7 @@ def ranking_json(ranking: Ranking) -> str:
     return json.dumps(ranking_as_dict(ranking), ensure_ascii=False, indent=1)
 
 
-# --- Biểu số 06 -------------------------------------------------------------------------------
-
-
-def report06_xlsx(report: Report06, path: Path | io.BytesIO) -> None:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Biểu số 06"
-    sheet.cell(row=1, column=13, value="Biểu số 06")
-    top = _title_block(
-        sheet,
-        [
-            REPORT06_TITLE,
-            period_line(report.period),
-            data_as_of_line(report.computed_at),
-            "Đơn vị tính: số hồ sơ",
-        ],
-        12,
-    )
-    sheet.cell(row=1, column=13).font = Font(italic=True, bold=True)
-    first, second, numbers = top, top + 1, top + 2
-    label = "Lĩnh vực" if report.by == "domain" else "Đơn vị"
-    for column, text in ((1, "STT"), (2, label)):
-        _header_cell(sheet, first, column, text)
-        _header_cell(sheet, second, column, "")
-        sheet.merge_cells(start_row=first, start_column=column, end_row=second, end_column=column)
-    column = 3
-    for group, subs in REPORT06_HEADER:
-        _header_cell(sheet, first, column, group)
-        for offset, sub in enumerate(subs):
-            if offset:
-                _header_cell(sheet, first, column + offset, "")
-            _header_cell(sheet, second, column + offset, sub)
-        sheet.merge_cells(
-            start_row=first, start_column=column, end_row=first, end_column=column + len(subs) - 1
-        )
-        column += len(subs)
-    for column in range(1, 14):
-        _header_cell(sheet, numbers, column, f"({column})")
-    for row in report.rows:
-        sheet.append([row.number, row.label, *row.values])
-        current = sheet.max_row
-        for column in range(1, 14):
-            cell = sheet.cell(row=current, column=column)
-            cell.border = _BOX
-            if column >= 3:
-                cell.number_format = INTEGER
-            if row.kind != "row":
-                cell.font = _BOLD
-                cell.fill = _GROUP_FILL
-        sheet.cell(row=current, column=1).alignment = Alignment(horizontal="center")
-    widths = [6, 38, 10, 11, 13, 11, 10, 10, 10, 10, 10, 10, 10]
-    for column, value in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = value
-    sheet.row_dimensions[second].height = 45
-    sheet.freeze_panes = sheet.cell(row=numbers + 1, column=3)
-    _print_setup(sheet, first, numbers)
-    _save(workbook, path)
-
-
-def report06_csv(report: Report06) -> str:
-    header = ["STT", "Đơn vị / Lĩnh vực"] + [f"({n})" for n in range(3, 14)]
-    return csv_text(header, ([row.number, row.label, *row.values] for row in report.rows))
-
-
-def _save(workbook: Workbook, path: Path | io.BytesIO) -> None:
+def save_workbook(workbook: Workbook, path: Path | io.BytesIO) -> None:
     workbook.properties.creator = "Cổng theo dõi cải cách TTHC"
     neutralise_workbook(workbook)
     workbook.save(path)
@@ -336,18 +271,31 @@ def _save(workbook: Workbook, path: Path | io.BytesIO) -> None:
 FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
 
-def _pdf(title: str, lines: list[str]) -> Any:
-    """An A4 landscape document with DejaVu Sans embedded (it has every Vietnamese letter)."""
+def pdf_document(title: str) -> Any:
+    """An A4 landscape document with DejaVu Sans embedded (it has every Vietnamese letter),
+    "Trang n/N" at the foot of every page, its first page added."""
     from fpdf import FPDF
 
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    class Document(FPDF):
+        def footer(self) -> None:
+            self.set_y(-9)
+            self.set_font("DejaVu", "", 8)
+            self.cell(0, 5, f"Trang {self.page_no()}/{{nb}}", align="C")
+
+    pdf = Document(orientation="L", unit="mm", format="A4")
     pdf.add_font("DejaVu", "", str(FONTS_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS_DIR / "DejaVuSans-Bold.ttf"))
     pdf.set_title(title)
     pdf.set_creator("Cổng theo dõi cải cách TTHC")
     pdf.set_margins(10, 10, 10)
-    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.set_auto_page_break(auto=True, margin=14)
     pdf.add_page()
+    return pdf
+
+
+def _pdf(title: str, lines: list[str]) -> Any:
+    """A document (pdf_document) opening with the title and the given lines, centred."""
+    pdf = pdf_document(title)
     pdf.set_font("DejaVu", "B", 13)
     pdf.multi_cell(0, 7, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
@@ -416,50 +364,4 @@ def ranking_pdf(ranking: Ranking, path: Path | io.BytesIO) -> None:
                 )
                 line.cell("Có" if row.eligible else f"Không: {reasons}")
         pdf.ln(4)
-    pdf.output(path)
-
-
-def report06_pdf(report: Report06, path: Path | io.BytesIO) -> None:
-    """Biểu số 06 with its two-row merged header and the column numbers row."""
-    from fpdf.fonts import FontFace
-
-    pdf = _pdf(
-        REPORT06_TITLE,
-        [
-            period_line(report.period),
-            data_as_of_line(report.computed_at),
-            "Đơn vị tính: số hồ sơ",
-        ],
-    )
-    heading = FontFace(emphasis="BOLD", fill_color=(231, 238, 243))
-    group_style = FontFace(emphasis="BOLD", fill_color=(243, 243, 243))
-    widths = [10, 66] + [18] * 11
-    pdf.set_font("DejaVu", "", 8)
-    with pdf.table(
-        col_widths=widths,
-        width=sum(widths),
-        headings_style=heading,
-        line_height=4.2,
-        text_align="CENTER",
-        num_heading_rows=3,
-    ) as grid:
-        first = grid.row()
-        first.cell("STT", rowspan=2)
-        first.cell("Lĩnh vực" if report.by == "domain" else "Đơn vị", rowspan=2)
-        for group, subs in REPORT06_HEADER:
-            first.cell(group, colspan=len(subs))
-        second = grid.row()
-        for _group, subs in REPORT06_HEADER:
-            for sub in subs:
-                second.cell(sub)
-        numbers = grid.row()
-        for n in range(1, 14):
-            numbers.cell(f"({n})")
-        for row in report.rows:
-            style = group_style if row.kind != "row" else None
-            line = grid.row(style=style)
-            line.cell(row.number)
-            line.cell(row.label, align="LEFT")
-            for value in row.values:
-                line.cell(_number(value), align="RIGHT")
     pdf.output(path)

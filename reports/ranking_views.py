@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -29,8 +30,6 @@ from reports.export_files import (
     ranking_json,
     ranking_pdf,
     ranking_xlsx,
-    report06_pdf,
-    report06_xlsx,
 )
 from reports.forms import ScoringWeightForm
 from reports.period_params import period_context, period_from_request
@@ -43,10 +42,24 @@ from reports.ranking import (
     scoring_weight_change,
     weights_overview,
 )
-from reports.report06 import REPORT06_HEADER, report06_build
+from reports.report06 import (
+    FORM_CIRCULAR,
+    FORM_NUMBER,
+    FORM_TITLE,
+    FORM_UNIT,
+    LAYOUTS,
+    report06_build,
+    report06_layout,
+)
+from reports.report06_files import report06_pdf, report06_xlsx
 from reports.stored_labels import translated
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REPORT06_LAYOUT_LABELS = {
+    "level-domain": gettext_noop("Lĩnh vực theo cấp (như biểu mẫu)"),
+    "agency": gettext_noop("Theo đơn vị"),
+    "domain": gettext_noop("Theo lĩnh vực"),
+}
 
 
 def _own_agency(request: HttpRequest) -> Agency | None:
@@ -182,15 +195,25 @@ def rankings_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_role()
 def report06(request: HttpRequest) -> HttpResponse:
     period, error = period_from_request(request)
-    by = "domain" if request.GET.get("by") == "domain" else "agency"
+    by = report06_layout(request.GET.get("by"))
     report = report06_build(period=period, by=by, within=_own_agency(request))
+    base = {"period": period.code, "basis": period.basis.value}
     context = {
         **period_context(period, error),
         "report": report,
         "computed_at": report.computed_at,
         "by": by,
-        "header": REPORT06_HEADER,
-        "query": urlencode({"period": period.code, "basis": period.basis.value, "by": by}),
+        "layouts": [
+            {"code": code, "label": _(REPORT06_LAYOUT_LABELS[code]), "current": code == by}
+            for code in LAYOUTS
+        ],
+        "layout_query": urlencode(base),
+        "heading_rows": [[h for h in report.headings if h.row == row] for row in range(3)],
+        "form_number": FORM_NUMBER,
+        "form_circular": FORM_CIRCULAR,
+        "form_title": FORM_TITLE,
+        "form_unit": FORM_UNIT,
+        "query": urlencode(base | {"by": by}),
     }
     if request.htmx:
         return render(request, "reports/report06.html#content", context)
@@ -205,7 +228,7 @@ def report06_export(request: HttpRequest, fmt: str) -> HttpResponse:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     if fmt not in ("xlsx", "pdf"):
         raise Http404
-    by = "domain" if request.GET.get("by") == "domain" else "agency"
+    by = report06_layout(request.GET.get("by"))
     report = report06_build(period=period, by=by, within=_own_agency(request))
     buffer = io.BytesIO()
     if fmt == "pdf":

@@ -107,24 +107,43 @@ class TestTheDownloads:
 
 
 class TestTheReport06Page:
-    def test_home_affairs_sees_the_groups_and_the_total(self, client, people):
+    def test_home_affairs_sees_the_form_the_domains_of_each_level_and_the_total(
+        self, client, people
+    ):
         client.force_login(people["home_affairs"])
         response = client.get("/reports/06/", QUERY)
         assert response.status_code == 200
         html = response.content.decode()
-        for text in ("Sở, ban, ngành", "UBND cấp huyện", "Tổng cộng", "Số hồ sơ đã giải quyết"):
-            assert text in html
-        assert 'data-agency="STNMT"' in html
+        for text in (
+            "Biểu số 06/VPCP/KSTT",
+            "Đơn vị báo cáo:",
+            "Đơn vị nhận báo cáo: Văn phòng Chính phủ",
+            "Đơn vị tính: Số hồ sơ TTHC",
+            "Lĩnh vực, công việc giải quyết theo cấp",
+            "Trong đó",
+            "Từ kỳ trước",
+            "Sở, ban, ngành",
+            "UBND cấp huyện",
+            "Tổng cộng",
+            "Số hồ sơ đã giải quyết",
+        ):
+            assert text in html, text
+        kinds = re.findall(r'data-kind="(\w+)"', html)
+        assert kinds[0] == "group" and kinds[1] == "row" and kinds[-1] == "total"
+        by_agency = client.get("/reports/06/", {**QUERY, "by": "agency"}).content.decode()
+        assert 'data-agency="STNMT"' in by_agency
 
     def test_a_district_chairman_gets_their_subtree_only(self, client, people):
         client.force_login(people["district_chairman"])
-        html = client.get("/reports/06/", QUERY).content.decode()
+        query = {**QUERY, "by": "agency"}
+        html = client.get("/reports/06/", query).content.decode()
         assert 'data-agency="HL"' in html
         assert 'data-agency="STNMT"' not in html
         sheet = load_workbook(
-            io.BytesIO(client.get("/reports/06/export.xlsx", QUERY).content)
+            io.BytesIO(client.get("/reports/06/export.xlsx", query).content)
         ).active
-        labels = [sheet.cell(row=r, column=2).value for r in range(9, sheet.max_row + 1)]
+        assert sheet["K1"].value == "Đơn vị báo cáo: UBND huyện Hải Lăng"
+        labels = [sheet.cell(row=r, column=2).value for r in range(10, sheet.max_row + 1)]
         assert labels == [
             "UBND cấp huyện",
             "UBND huyện Hải Lăng",
@@ -137,7 +156,7 @@ class TestTheReport06Page:
         client.force_login(people["province_officer"])
         response = client.get("/reports/06/export.xlsx", {**QUERY, "by": "domain"})
         sheet = load_workbook(io.BytesIO(response.content)).active
-        assert sheet["B9"].value == "Đất đai"
+        assert sheet["B10"].value == "Đất đai"
         assert sheet.cell(row=sheet.max_row, column=3).value == 5
 
 

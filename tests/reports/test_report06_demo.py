@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from kpi_portal.periods import parse_period
 from reports.indicators import indicator_fraction
 from reports.ranking import ranking_build
-from reports.report06 import report06_build
+from reports.report06 import report06_build, report06_columns
 from reports.selectors import kpi_counters_for_period
 
 pytestmark = [
@@ -33,9 +33,14 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> dict:
             results[basis] = {
                 "agency": report06_build(period=period),
                 "domain": report06_build(period=period, by="domain"),
+                "level-domain": report06_build(period=period, by="level-domain"),
                 "facts": counters,
                 "ranking": ranking_build(period=period),
             }
+        # The same half-year as a custom range: counted from the dossiers, not the facts.
+        results["custom"] = report06_build(
+            period=parse_period("2023-01-01..2023-06-30"), by="level-domain"
+        )
         path = out / "bieu06.xlsx"
         call_command("export_report06", "--period", "2023-H1", "-o", str(path))
         results["xlsx"] = load_workbook(path)["Biểu số 06"]
@@ -45,7 +50,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> dict:
 
 @pytest.mark.parametrize("basis", BASES)
 class TestTheIdentities:
-    @pytest.mark.parametrize("by", ["agency", "domain"])
+    @pytest.mark.parametrize("by", ["agency", "domain", "level-domain"])
     def test_every_row_adds_up(self, demo, basis, by):
         rows = demo[basis][by].rows
         assert len(rows) > 3
@@ -79,7 +84,7 @@ class TestTheIdentities:
         facts = demo[basis]["facts"]["QT"]
         on_time, handled = indicator_fraction("on_time", facts)
         assert (on_time, handled) == (151606, 152243)
-        for by in ("agency", "domain"):
+        for by in ("agency", "domain", "level-domain"):
             t = dict(zip(range(3, 14), demo[basis][by].total.values, strict=True))
             assert t[3] == handled
             assert t[8] + t[9] + t[12] == on_time
@@ -93,10 +98,58 @@ class TestTheIdentities:
         ranks = [row.rank for row in ranking.tables["all"]]
         assert ranks[0] == 1 and ranks == sorted(ranks)
 
+    def test_the_level_subtotals_are_the_level_groups_and_add_up_to_the_total(self, demo, basis):
+        facts = demo[basis]["facts"]
+        rows = demo[basis]["level-domain"].rows
+        groups = {row.label: row.values for row in rows if row.kind == "group"}
+        assert list(groups) == ["Sở, ban, ngành", "UBND cấp huyện", "UBND cấp xã"]
+        for label, scope in (
+            ("Sở, ban, ngành", "level:so"),
+            ("UBND cấp huyện", "level:huyen"),
+            ("UBND cấp xã", "level:xa"),
+        ):
+            assert groups[label] == report06_columns(facts[scope]), label
+        assert [sum(c) for c in zip(*groups.values(), strict=True)] == rows[-1].values
+        # within each level, the domain rows add up to the level's subtotal
+        current, sums = None, {}
+        for row in rows[:-1]:
+            if row.kind == "group":
+                current = row.label
+                sums[current] = [0] * 11
+            else:
+                sums[current] = [a + b for a, b in zip(sums[current], row.values, strict=True)]
+        assert sums == groups
+        # land is handled at every level
+        names = {row.label for row in rows if row.kind == "row"}
+        assert "Đất đai" in names and len(names) >= 15
+
+
+def test_every_domain_row_at_every_level_matches_the_count_from_the_dossiers(demo):
+    """The facts' figures against a scan of the dossiers (a custom range of the same days)."""
+    facts = [(r.kind, r.label, r.values) for r in demo["calendar"]["level-domain"].rows]
+    scan = [(r.kind, r.label, r.values) for r in demo["custom"].rows]
+    assert facts == scan
+
 
 def test_the_xlsx_grand_total_is_the_facts(demo):
     sheet = demo["xlsx"]
     last = sheet.max_row
     assert sheet.cell(row=last, column=2).value == "Tổng cộng"
     assert sheet.cell(row=last, column=3).value == 152243
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    for text in (
+        "Biểu số 06/VPCP/KSTT",
+        "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT TTHC TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC",
+        "Đơn vị báo cáo: UBND tỉnh Quảng Trị",
+        "Đơn vị nhận báo cáo: Văn phòng Chính phủ",
+        "Đơn vị tính: Số hồ sơ TTHC",
+        "Trong đó",
+        "Từ kỳ trước",
+        "(13)",
+    ):
+        assert text in texts, text
+    labels = [sheet.cell(row=r, column=2).value for r in range(10, last + 1)]
+    # the default rows are the domains within each level
+    level_rows = [labels.index(level) for level in ("Sở, ban, ngành", "UBND cấp huyện")]
+    assert labels[level_rows[0] + 1 : level_rows[1]].count("Đất đai") == 1
     assert sheet.cell(row=last, column=12).value is not None

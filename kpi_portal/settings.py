@@ -16,6 +16,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from kpi_portal.client_address import parse_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KPI_VAR_DIR", BASE_DIR / "var"))
 
@@ -74,7 +76,9 @@ if not SECRET_KEY:
 # links signed with it have expired (docs/operations.md).
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# The embedded run's names only; production sets its real host name. (Django's test framework adds
+# `testserver` itself while the tests run: a production process never answers to it.)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -168,6 +172,15 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the client's: behind the TLS proxy every request comes from the proxy, so
+# X-Forwarded-For is read, from the right, when (and only when) the direct peer is one of these
+# addresses or networks (kpi_portal/client_address.py; docs/operations.md, "Sign-in throttling").
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+try:
+    parse_networks(TRUSTED_PROXIES)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from None
+AXES_CLIENT_IP_CALLABLE = "kpi_portal.client_address.client_ip_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kpi_portal.signin.locked_out_response"
 AXES_HTTP_RESPONSE_CODE = 429

@@ -236,6 +236,111 @@ class TestSignInThrottling:
         assert client.login(username="province_officer", password=PASSWORD)
 
 
+PROXY = "172.18.0.1"  # the TLS proxy, as the web process sees it (docs/operations.md)
+
+
+def _through_proxy(client: Client, username: str, password: str, *, client_address: str):
+    """A sign-in that reached the portal through the proxy: REMOTE_ADDR is the proxy's, and the
+    proxy appended the address it saw (nginx's $proxy_add_x_forwarded_for)."""
+    return client.post(
+        "/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=client_address,
+    )
+
+
+@pytest.mark.django_db
+class TestSignInThrottlingBehindTheProxy:
+    """Issue 15 item 3: behind the proxy every request has the proxy's address; the lock must
+    still be per person (username and the client's real address)."""
+
+    @pytest.fixture(autouse=True)
+    def _proxy_trusted(self, settings):
+        settings.TRUSTED_PROXIES = ["172.16.0.0/12"]
+
+    def test_wrong_passwords_from_one_client_do_not_lock_the_account_for_another(
+        self, client, people
+    ):
+        for _ in range(5):
+            _through_proxy(client, "province_officer", "wrong", client_address="203.0.113.7")
+        locked = _through_proxy(client, "province_officer", PASSWORD, client_address="203.0.113.7")
+        assert locked.status_code == 429
+        # The real officer, at the office, through the same proxy: not locked out.
+        response = _through_proxy(
+            client, "province_officer", PASSWORD, client_address="198.51.100.20"
+        )
+        assert response.status_code == 302
+        assert _signed_in_as(client) == "province_officer"
+
+    def test_the_client_is_the_rightmost_address_the_trusted_proxies_did_not_add(
+        self, client, people
+    ):
+        # The attacker writes a different X-Forwarded-For each time; the proxy appends the real
+        # address, which is the one counted: the fifth attempt locks, whatever was forged.
+        for forged in range(1, 6):
+            response = _through_proxy(
+                client,
+                "province_officer",
+                "wrong",
+                client_address=f"10.9.9.{forged}, 203.0.113.7",
+            )
+        assert response.status_code == 429
+        assert LOCKED in response.content.decode()
+
+    def test_a_forwarded_header_from_an_untrusted_peer_is_ignored(self, client, people):
+        # Straight to the web port (not through the proxy), with a forged header each time: the
+        # peer's own address is counted, so forging does not escape the lock.
+        for forged in range(1, 6):
+            response = client.post(
+                "/login/",
+                {"username": "province_officer", "password": "wrong"},
+                REMOTE_ADDR="198.51.100.99",
+                HTTP_X_FORWARDED_FOR=f"10.9.9.{forged}",
+            )
+        assert response.status_code == 429
+        # ... and nor can it lock out someone else by naming their address.
+        assert _sign_in(client, "province_officer", PASSWORD, "10.9.9.1").status_code == 302
+
+    def test_without_a_header_the_proxy_address_is_used(self, client, people):
+        for _ in range(5):
+            _sign_in(client, "province_officer", "wrong", PROXY)
+        assert _sign_in(client, "province_officer", PASSWORD, PROXY).status_code == 429
+
+
+class TestTheClientAddress:
+    @pytest.mark.parametrize(
+        ("trusted", "peer", "forwarded", "expected"),
+        [
+            ([], "172.18.0.1", "203.0.113.7", "172.18.0.1"),  # no proxy configured
+            (["172.16.0.0/12"], "172.18.0.1", "203.0.113.7", "203.0.113.7"),
+            (["172.16.0.0/12"], "172.18.0.1", "", "172.18.0.1"),  # no header
+            (["172.16.0.0/12"], "172.18.0.1", "1.1.1.1, 203.0.113.7", "203.0.113.7"),
+            # two proxies in a row (a load balancer, then nginx), both trusted
+            (["172.16.0.0/12", "10.0.0.2"], "172.18.0.1", "203.0.113.7, 10.0.0.2", "203.0.113.7"),
+            (["172.16.0.0/12"], "198.51.100.1", "203.0.113.7", "198.51.100.1"),  # untrusted peer
+            (["172.16.0.0/12"], "172.18.0.1", "not-an-ip", "172.18.0.1"),
+            (["172.16.0.0/12"], "172.18.0.1", "junk, 203.0.113.7", "203.0.113.7"),
+            (["::1"], "::1", "2001:db8::5", "2001:db8::5"),
+            (["127.0.0.1"], "::ffff:127.0.0.1", "203.0.113.7", "203.0.113.7"),
+        ],
+    )
+    def test_it_believes_the_forwarded_header_only_from_a_trusted_proxy(
+        self, settings, rf, trusted, peer, forwarded, expected
+    ):
+        from kpi_portal.client_address import client_ip_address
+
+        settings.TRUSTED_PROXIES = trusted
+        request = rf.post("/login/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+        assert client_ip_address(request) == expected
+
+    def test_a_bad_trusted_proxies_value_stops_start_up_naming_it(self):
+        env = _production_env(TRUSTED_PROXIES="10.0.0.0/8, proxy.local")
+        done = _manage("check", env=env)
+        assert done.returncode != 0
+        assert "TRUSTED_PROXIES: 'proxy.local' is not an IP address or network" in done.stderr
+
+
 # --- Every state-changing view: POST only, with a CSRF token --------------------------------------
 
 # URL name → the route's arguments. Each of these changes data (or the session) on POST.

@@ -8,6 +8,30 @@
 
   var BASE_CONFIG = { responsive: true, displaylogo: false, locale: document.documentElement.lang || "vi" };
 
+  /* plotly.js reads every label as a little HTML (<b>, <i>, <br>, <span style=...>, <a href>):
+   * an agency or domain name holding such a tag would be drawn bold or as a link, and plotly
+   * would set a style attribute for it, which the content security policy refuses (a console
+   * error). Names are data, so every string of the figure is escaped (& < > as entities, which
+   * plotly shows as the characters), except the hover and text templates the server writes
+   * (they hold plotly's own <extra></extra>). */
+  function plainText(value, key) {
+    if (typeof value === "string") {
+      if (/template$/i.test(key || "")) {
+        return value;
+      }
+      return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    }
+    if (Array.isArray(value)) {
+      return value.map(function (item) { return plainText(item, key); });
+    }
+    if (value !== null && typeof value === "object") {
+      var copy = {};
+      Object.keys(value).forEach(function (name) { copy[name] = plainText(value[name], name); });
+      return copy;
+    }
+    return value;
+  }
+
   function drawChart(element) {
     if (element.dataset.chartDrawn === "1" || typeof window.Plotly === "undefined") {
       return;
@@ -25,7 +49,7 @@
     }
     var config = Object.assign({}, BASE_CONFIG, figure.config || {});
     element.dataset.chartDrawn = "1";
-    window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, config);
+    window.Plotly.newPlot(element, plainText(figure.data || []), plainText(figure.layout || {}), config);
   }
 
   function drawAll(root) {

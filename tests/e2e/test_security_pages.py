@@ -9,6 +9,7 @@ on purpose to show that the browser really blocks it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -110,3 +111,27 @@ def test_others_are_refused_the_audit_log(page, people):
     response = page.goto("/audit/")
     assert response.status == 403
     assert page.locator("h1").inner_text() == "Không có quyền truy cập"
+
+
+def test_a_chart_label_holding_markup_is_shown_as_text_without_a_policy_violation(page):
+    """Issue 15 item 7: plotly.js reads labels as HTML; an agency named with a tag was drawn in
+    bold, plotly set a style attribute for it, and the browser refused it (a console error on
+    the rankings page for everyone). Names are now given to plotly escaped."""
+    from agencies.models import Agency
+    from tests.reports.ranking_data import ranking_personas_create
+
+    ranking_personas_create()
+    Agency.objects.filter(code="STNMT").update(name="Sở <b>Tài nguyên</b> & <i>Môi trường</i>")
+    sign_in(page, "home_affairs", PASSWORD)
+    page.goto("/rankings/?period=2023-H1")
+    chart = page.locator('[data-chart="ranking-chart"]')
+    chart.locator(".main-svg").first.wait_for()
+    labels = chart.locator(".ytick text").all_text_contents()
+    assert "Sở <b>Tài nguyên</b> & <i>Môi trường</i>" in labels
+    # Hover every bar: the hover label shows the name too.
+    for bar in chart.locator(".point").all():
+        bar.hover(force=True)
+        page.wait_for_timeout(100)
+    assert not [e for e in page.console_errors if re.search("Content.Security.Policy", e, re.I)]
+    # The same name is a heading in the table, escaped by the template as always.
+    assert page.get_by_text("Sở <b>Tài nguyên</b> & <i>Môi trường</i>").first.is_visible()

@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 PROCEDURE_CODE_PATTERN = r"^\d\.\d{6}$"
@@ -30,6 +31,24 @@ ALLOWED_PARENT_LEVELS: dict[str, set[str | None]] = {
     AgencyLevel.DISTRICT: {AgencyLevel.PROVINCE},
     AgencyLevel.COMMUNE: {AgencyLevel.DISTRICT},
 }
+
+
+def validity_note(
+    *, valid_from: dt.date | None, valid_to: dt.date | None, start: dt.date, end: dt.date
+) -> str:
+    """How a page marks a unit that existed for only part of a period [start, end]: "từ
+    1/7/2025" (formed during it), "đến 30/6/2025" (ended during it), both, or "" (the whole
+    period)."""
+    parts = []
+    if valid_from is not None and valid_from > start:
+        parts.append(gettext("từ %(day)s") % {"day": _short_date(valid_from)})
+    if valid_to is not None and valid_to < end:
+        parts.append(gettext("đến %(day)s") % {"day": _short_date(valid_to)})
+    return ", ".join(parts)
+
+
+def _short_date(day: dt.date) -> str:
+    return f"{day.day}/{day.month}/{day.year}"
 
 
 class AgencyQuerySet(models.QuerySet):
@@ -111,6 +130,11 @@ class Agency(models.Model):
 
     def subtree(self) -> models.QuerySet[Agency]:
         return Agency.objects.filter(path__startswith=self.path)
+
+    def validity_note(self, start: dt.date, end: dt.date) -> str:
+        return validity_note(
+            valid_from=self.valid_from, valid_to=self.valid_to, start=start, end=end
+        )
 
     def exists_on(self, day: dt.date) -> bool:
         """Whether the unit existed on `day` (its validity interval, open at either end)."""

@@ -201,6 +201,8 @@ class KpiTable:
     computed_at: datetime | None
     rows: list[KpiRow]
     counters: dict[str, Counters]
+    # The agencies listed (those that existed on some day of the period), by code.
+    units: dict[str, Agency] = field(default_factory=dict)
 
 
 def kpi_counters_for_period(
@@ -253,12 +255,13 @@ def kpi_table(
     agencies = (
         Agency.objects.existing_during(period.start, period.end)
         .order_by("path")
-        .only("code", "name", "level", "path")
+        .only("code", "name", "short_name", "level", "path", "parent", "valid_from", "valid_to")
     )
     if within is not None:
         agencies = agencies.filter(path__startswith=within.path)
         include_groups = False
-    scopes: list[tuple[str, str, str]] = [(a.code, a.name, a.level) for a in agencies]
+    units = {a.code: a for a in agencies}
+    scopes: list[tuple[str, str, str]] = [(a.code, a.name, a.level) for a in units.values()]
     if include_groups:
         scopes += [(scope, scope, level) for scope, level in LEVEL_GROUPS]
     indicators = {i.code: i for i in Indicator.objects.all()}
@@ -289,7 +292,12 @@ def kpi_table(
                 )
             )
     return KpiTable(
-        period=period, domain=domain, computed_at=computed_at, rows=rows, counters=counters
+        period=period,
+        domain=domain,
+        computed_at=computed_at,
+        rows=rows,
+        counters=counters,
+        units=units,
     )
 
 

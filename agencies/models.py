@@ -24,12 +24,12 @@ class AgencyLevel(models.TextChoices):
 
 
 # Which level may sit under which: the province on top, departments and districts under it,
-# communes under districts.
+# communes under a district or, since the two-tier government of 1/7/2025, under the province.
 ALLOWED_PARENT_LEVELS: dict[str, set[str | None]] = {
     AgencyLevel.PROVINCE: {None},
     AgencyLevel.DEPARTMENT: {AgencyLevel.PROVINCE},
     AgencyLevel.DISTRICT: {AgencyLevel.PROVINCE},
-    AgencyLevel.COMMUNE: {AgencyLevel.DISTRICT},
+    AgencyLevel.COMMUNE: {AgencyLevel.DISTRICT, AgencyLevel.PROVINCE},
 }
 
 
@@ -119,6 +119,29 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The admin's checks: the parent's level may hold this level (a commune sits under a
+        district or the province), and a unit ends no earlier than it starts."""
+        from django.core.exceptions import ValidationError
+
+        parent_level = self.parent.level if self.parent_id else None
+        if self.level and parent_level not in ALLOWED_PARENT_LEVELS[self.level]:
+            raise ValidationError(
+                {
+                    "parent": gettext("Đơn vị %(level)s không thể trực thuộc đơn vị %(parent)s.")
+                    % {
+                        "level": str(AgencyLevel(self.level).label).lower(),
+                        "parent": str(AgencyLevel(parent_level).label).lower()
+                        if parent_level
+                        else gettext("không có cấp trên"),
+                    }
+                }
+            )
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError(
+                {"valid_to": gettext("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")}
+            )
 
     def save(self, *args, **kwargs) -> None:
         self.path = self.compute_path()

@@ -120,6 +120,10 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         """The admin's checks: the parent's level may hold this level (a commune sits under a
         district or the province), and a unit ends no earlier than it starts."""
@@ -142,10 +146,6 @@ class Agency(models.Model):
             raise ValidationError(
                 {"valid_to": gettext("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")}
             )
-
-    def save(self, *args, **kwargs) -> None:
-        self.path = self.compute_path()
-        super().save(*args, **kwargs)
 
     def compute_path(self) -> str:
         prefix = self.parent.path if self.parent_id else "/"

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.lookups import StartsWith
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -95,13 +97,21 @@ def sees_every_agency(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 
 def visible_agencies(user: AbstractBaseUser | AnonymousUser) -> Any:
-    """The agencies the user may see: all of them, their own subtree, or none."""
+    """The agencies the user may see: all of them, or none, or for an agency head their own
+    subtree and, for a unit formed by a merger, the subtrees of the units it was merged from
+    (their history is now the successor's: domain.md section 12). Still one query."""
     if sees_every_agency(user):
         return Agency.objects.all()
     membership = membership_for_user(user=user)
     if membership is None or membership.agency_id is None:
         return Agency.objects.none()
-    return Agency.objects.filter(path__startswith=membership.agency.path)
+    own = membership.agency
+    under_a_predecessor = Exists(
+        Agency.merged_from.through.objects.filter(
+            StartsWith(OuterRef("path"), F("to_agency__path")), from_agency_id=own.pk
+        )
+    )
+    return Agency.objects.filter(Q(path__startswith=own.path) | Q(under_a_predecessor))
 
 
 def agency_for_user_or_404(request: HttpRequest, code: str) -> Agency:

@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 PROCEDURE_CODE_PATTERN = r"^\d\.\d{6}$"
@@ -23,13 +24,31 @@ class AgencyLevel(models.TextChoices):
 
 
 # Which level may sit under which: the province on top, departments and districts under it,
-# communes under districts.
+# communes under a district or, since the two-tier government of 1/7/2025, under the province.
 ALLOWED_PARENT_LEVELS: dict[str, set[str | None]] = {
     AgencyLevel.PROVINCE: {None},
     AgencyLevel.DEPARTMENT: {AgencyLevel.PROVINCE},
     AgencyLevel.DISTRICT: {AgencyLevel.PROVINCE},
-    AgencyLevel.COMMUNE: {AgencyLevel.DISTRICT},
+    AgencyLevel.COMMUNE: {AgencyLevel.DISTRICT, AgencyLevel.PROVINCE},
 }
+
+
+def validity_note(
+    *, valid_from: dt.date | None, valid_to: dt.date | None, start: dt.date, end: dt.date
+) -> str:
+    """How a page marks a unit that existed for only part of a period [start, end]: "từ
+    1/7/2025" (formed during it), "đến 30/6/2025" (ended during it), both, or "" (the whole
+    period)."""
+    parts = []
+    if valid_from is not None and valid_from > start:
+        parts.append(gettext("từ %(day)s") % {"day": _short_date(valid_from)})
+    if valid_to is not None and valid_to < end:
+        parts.append(gettext("đến %(day)s") % {"day": _short_date(valid_to)})
+    return ", ".join(parts)
+
+
+def _short_date(day: dt.date) -> str:
+    return f"{day.day}/{day.month}/{day.year}"
 
 
 class AgencyQuerySet(models.QuerySet):
@@ -105,12 +124,40 @@ class Agency(models.Model):
         self.path = self.compute_path()
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        """The admin's checks: the parent's level may hold this level (a commune sits under a
+        district or the province), and a unit ends no earlier than it starts."""
+        from django.core.exceptions import ValidationError
+
+        parent_level = self.parent.level if self.parent_id else None
+        if self.level and parent_level not in ALLOWED_PARENT_LEVELS[self.level]:
+            raise ValidationError(
+                {
+                    "parent": gettext("Đơn vị %(level)s không thể trực thuộc đơn vị %(parent)s.")
+                    % {
+                        "level": str(AgencyLevel(self.level).label).lower(),
+                        "parent": str(AgencyLevel(parent_level).label).lower()
+                        if parent_level
+                        else gettext("không có cấp trên"),
+                    }
+                }
+            )
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError(
+                {"valid_to": gettext("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")}
+            )
+
     def compute_path(self) -> str:
         prefix = self.parent.path if self.parent_id else "/"
         return f"{prefix}{self.code}/"
 
     def subtree(self) -> models.QuerySet[Agency]:
         return Agency.objects.filter(path__startswith=self.path)
+
+    def validity_note(self, start: dt.date, end: dt.date) -> str:
+        return validity_note(
+            valid_from=self.valid_from, valid_to=self.valid_to, start=start, end=end
+        )
 
     def exists_on(self, day: dt.date) -> bool:
         """Whether the unit existed on `day` (its validity interval, open at either end)."""

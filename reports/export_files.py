@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpi_portal.periods import Basis, Period
 from kpi_portal.spreadsheets import neutralise_csv_cell, neutralise_workbook
 from reports.models import Indicator
-from reports.ranking import TABLE_LABELS, Ranking, ranking_as_dict
+from reports.ranking import TABLE_LABELS, Ranking, RankingRow, ranking_as_dict
 
 RANKING_TITLE = "BẢNG XẾP HẠNG KẾT QUẢ CẢI CÁCH THỦ TỤC HÀNH CHÍNH"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,8 +102,18 @@ def ranking_columns(ranking: Ranking) -> list[str]:
     return list(ranking.weights)
 
 
+def _shown_tables(ranking: Ranking) -> list[tuple[str, list[RankingRow]]]:
+    return [(table, rows) for table, rows in ranking.tables.items() if rows or table == "all"]
+
+
+def _unit_name(row: RankingRow) -> str:
+    """The unit's name, with its dates when it existed for only part of the period."""
+    return f"{row.name} ({row.validity})" if row.validity else row.name
+
+
 def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
-    """One sheet per table (Sở, ban, ngành; UBND cấp huyện; Toàn tỉnh)."""
+    """One sheet per table (Sở, ban, ngành; UBND cấp huyện; UBND cấp xã; Toàn tỉnh); a level
+    without units in the period (districts after 1/7/2025) has no sheet."""
     codes = ranking_columns(ranking)
     names = indicator_names(codes)
     workbook = Workbook()
@@ -122,7 +132,7 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
         "Ưu tiên (thí điểm toàn trình)",
     ]
     width = len(fixed) + 2 * len(codes) + len(tail)
-    for table, rows in ranking.tables.items():
+    for table, rows in _shown_tables(ranking):
         sheet = workbook.create_sheet(TABLE_LABELS[table][:31])
         top = _title_block(
             sheet,
@@ -159,7 +169,7 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
             )
             column += 1
         for row in rows:
-            values: list[Any] = [row.rank, row.agency, row.name, row.score]
+            values: list[Any] = [row.rank, row.agency, _unit_name(row), row.score]
             formats = [None, None, None, SCORE]
             for code in codes:
                 values += [row.rates.get(code), row.earned.get(code)]
@@ -316,8 +326,8 @@ def _score(value: float | None) -> str:
 
 
 def ranking_pdf(ranking: Ranking, path: Path | io.BytesIO) -> None:
-    """The three tables one after another: rank, agency, score, each indicator's rate and points,
-    eligibility with its reasons."""
+    """The tables one after another (a level without units in the period is left out): rank,
+    agency, score, each indicator's rate and points, eligibility with its reasons."""
     from fpdf.fonts import FontFace
 
     codes = ranking_columns(ranking)
@@ -328,7 +338,7 @@ def ranking_pdf(ranking: Ranking, path: Path | io.BytesIO) -> None:
     )
     heading = FontFace(emphasis="BOLD", fill_color=(231, 238, 243))
     widths = [12, 62, 16] + [26] * len(codes) + [52]
-    for table, rows in ranking.tables.items():
+    for table, rows in _shown_tables(ranking):
         pdf.set_font("DejaVu", "B", 11)
         pdf.cell(0, 7, TABLE_LABELS[table], new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 8)
@@ -347,7 +357,7 @@ def ranking_pdf(ranking: Ranking, path: Path | io.BytesIO) -> None:
             for row in rows:
                 line = grid.row()
                 line.cell(str(row.rank) if row.rank else "—")
-                line.cell(row.name)
+                line.cell(_unit_name(row))
                 line.cell(_score(row.score))
                 for code in codes:
                     if row.possible.get(code) is None:

@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from agencies.models import Agency
 from kpi_portal.spreadsheets import neutralise_csv_cell, neutralise_workbook
-from reports.selectors import KpiTable
+from reports.indicators import INDICATOR_CODES, indicator_fraction
+from reports.selectors import PREDECESSORS_LABEL, KpiTable, kpi_rolled_up
 
 CSV_COLUMNS = (
     "period",
@@ -61,6 +64,34 @@ def kpi_table_as_dict(table: KpiTable) -> dict[str, Any]:
         for row in table.rows
     ]
     return data
+
+
+def kpi_predecessors_as_dict(
+    *, agency: Agency, predecessors: list[Agency], table: KpiTable
+) -> dict[str, Any]:
+    """The successor view's series in the API: the units `agency` was merged from, rolled up
+    (Σnum/Σden of their nodes) for a period that begins before `agency` existed, kept apart
+    from its own rows and labelled."""
+    counters = kpi_rolled_up(counters=table.counters, predecessors=predecessors)
+    rows = []
+    for code in INDICATOR_CODES:
+        numerator, denominator = indicator_fraction(code, counters)
+        rows.append(
+            {
+                "agency": agency.code,
+                "indicator": code,
+                "numerator": numerator,
+                "denominator": denominator,
+                "rate": numerator / denominator if denominator else None,
+            }
+        )
+    return {
+        "label": gettext(PREDECESSORS_LABEL),
+        "successor": agency.code,
+        "valid_from": agency.valid_from.isoformat() if agency.valid_from else None,
+        "agencies": [former.code for former in predecessors],
+        "rows": rows,
+    }
 
 
 def kpi_table_json(table: KpiTable) -> str:

@@ -4,9 +4,12 @@
 before it (for the previous rank), the targets and the scoring weights: a constant number of
 queries, whatever the number of agencies. The arithmetic is `reports.scoring`.
 
-Three tables: `so` (provincial agencies), `huyen` (districts, each scored on its node: its own
-dossiers and its communes'), `all` (both together, ranked together). A provincial agency is
-scored on its node too.
+Four tables: `so` (provincial agencies), `huyen` (districts), `xa` (communes) and `all` (every unit
+directly under the province in the period: provincial agencies and districts before 1/7/2025,
+provincial agencies and communes after, all of them for a period that straddles the reform),
+each ranked on its own. A provincial agency and a district are scored on their node (a district
+answers for its communes' dossiers too), a commune on its own dossiers (it has no sub-units).
+Only units that existed on some day of the period are listed.
 """
 
 from __future__ import annotations
@@ -38,14 +41,17 @@ from reports.scoring import (
 )
 from reports.selectors import Counters, TargetBook, kpi_counters_for_period, zero_counters
 
+# Table code -> the levels it ranks; `all` ranks the province's direct children instead.
 TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("so", (AgencyLevel.DEPARTMENT.value,)),
     ("huyen", (AgencyLevel.DISTRICT.value,)),
-    ("all", (AgencyLevel.DEPARTMENT.value, AgencyLevel.DISTRICT.value)),
+    ("xa", (AgencyLevel.COMMUNE.value,)),
+    ("all", (AgencyLevel.DEPARTMENT.value, AgencyLevel.DISTRICT.value, AgencyLevel.COMMUNE.value)),
 )
 TABLE_LABELS = {
     "so": "Sở, ban, ngành",
     "huyen": "UBND cấp huyện",
+    "xa": "UBND cấp xã",
     "all": "Toàn tỉnh",
 }
 
@@ -172,6 +178,8 @@ class RankingRow:
     # pilot_results.py, docs/pilot.md); None: no data (no pilot yet, no list, no dossiers).
     pilot_priority: bool | None = None
     previous_rank: int | None = None
+    # "từ 1/7/2025" / "đến 30/6/2025" when the unit existed for only part of the period.
+    validity: str = ""
 
     @property
     def eligible(self) -> bool:
@@ -244,17 +252,27 @@ def _scores(
 
 
 def _ranked_agencies(period: Period) -> list[Agency]:
-    """Provincial agencies and districts valid on some day of the period, in tree order."""
+    """Provincial agencies, districts and communes valid on some day of the period, in tree
+    order."""
     return list(
-        Agency.objects.filter(level__in=[AgencyLevel.DEPARTMENT, AgencyLevel.DISTRICT])
+        Agency.objects.filter(
+            level__in=[AgencyLevel.DEPARTMENT, AgencyLevel.DISTRICT, AgencyLevel.COMMUNE]
+        )
         .existing_during(period.start, period.end)
         .order_by("path")
-        .only("code", "name", "level", "path")
+        .only("code", "name", "level", "path", "parent", "valid_from", "valid_to")
     )
 
 
+def _table_members(table: str, agencies: list[Agency], root: Agency | None) -> list[Agency]:
+    levels = dict(TABLES)[table]
+    if table == "all":
+        return [a for a in agencies if root is not None and a.parent_id == root.id]
+    return [a for a in agencies if a.level in levels]
+
+
 def ranking_build(*, period: Period) -> Ranking:
-    """The three ranking tables of the period, rows ordered by rank (no score last)."""
+    """The four ranking tables of the period, rows ordered by rank (no score last)."""
     weights = scoring_weights()
     codes = tuple(dict.fromkeys([*weights, *DIRECTIVE_INDICATORS]))
     book = TargetBook.load()
@@ -295,8 +313,8 @@ def ranking_build(*, period: Period) -> Ranking:
         province=province,
         province_targets=province_targets,
     )
-    for table, levels in TABLES:
-        members = [a for a in agencies if a.level in levels]
+    for table, _levels in TABLES:
+        members = _table_members(table, agencies, root)
         ranks = ranks_with_ties([current[a.code][1].score for a in members])
         previous_ranks: list[int | None] = [None] * len(members)
         if previous_scores:
@@ -322,6 +340,7 @@ def ranking_build(*, period: Period) -> Ranking:
                         province_targets=province_targets,
                     ),
                     pilot_priority=priorities.get(agency.code),
+                    validity=agency.validity_note(period.start, period.end),
                 )
             )
         order = {a.code: i for i, a in enumerate(members)}

@@ -135,6 +135,8 @@ def rankings(request: HttpRequest) -> HttpResponse:
         "tabs": [
             {"code": code, "label": _(label), "current": code == table}
             for code, label in TABLE_LABELS.items()
+            # No empty district tab after the reform (nor an empty commune tab before it).
+            if ranking.tables.get(code) or code in {"all", table}
         ],
         "indicators": [{"code": c, "name": names[c]} for c in ranking.weights],
         "province": [

@@ -18,6 +18,7 @@ from fractions import Fraction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from agencies.models import Agency, AgencyLevel, Domain
 from dossiers.models import Channel, Dossier
@@ -204,6 +205,8 @@ class KpiTable:
     computed_at: datetime | None
     rows: list[KpiRow]
     counters: dict[str, Counters]
+    # The agencies listed (those that existed on some day of the period), by code.
+    units: dict[str, Agency] = field(default_factory=dict)
 
 
 def kpi_counters_for_period(
@@ -256,12 +259,13 @@ def kpi_table(
     agencies = (
         Agency.objects.existing_during(period.start, period.end)
         .order_by("path")
-        .only("code", "name", "level", "path")
+        .only("code", "name", "short_name", "level", "path", "parent", "valid_from", "valid_to")
     )
     if within is not None:
         agencies = agencies.filter(path__startswith=within.path)
         include_groups = False
-    scopes: list[tuple[str, str, str]] = [(a.code, a.name, a.level) for a in agencies]
+    units = {a.code: a for a in agencies}
+    scopes: list[tuple[str, str, str]] = [(a.code, a.name, a.level) for a in units.values()]
     if include_groups:
         scopes += [(scope, scope, level) for scope, level in LEVEL_GROUPS]
     indicators = {i.code: i for i in Indicator.objects.all()}
@@ -293,8 +297,45 @@ def kpi_table(
                 )
             )
     return KpiTable(
-        period=period, domain=domain, computed_at=computed_at, rows=rows, counters=counters
+        period=period,
+        domain=domain,
+        computed_at=computed_at,
+        rows=rows,
+        counters=counters,
+        units=units,
     )
+
+
+# --- Successor view (domain.md section 12) --------------------------------------------------
+
+PREDECESSORS_LABEL = gettext_noop("Các đơn vị tiền thân (cộng gộp)")
+
+
+def kpi_predecessors_before(*, agency: Agency, period: Period) -> list[Agency]:
+    """The units `agency` was merged from, when the period begins before `agency` existed (its
+    page then shows their figures rolled up, as a separate series); otherwise none. No query
+    for a unit without a start date."""
+    if agency.valid_from is None or period.start >= agency.valid_from:
+        return []
+    return list(
+        agency.merged_from.order_by("path").only("code", "name", "path", "valid_from", "valid_to")
+    )
+
+
+def kpi_rolled_up(*, counters: Mapping[str, Counters], predecessors: Iterable[Agency]) -> Counters:
+    """Σ of the counters of the predecessors' nodes (a node inside another one counted once):
+    rates from it are Σnum/Σden over the merged units. The stored facts are not touched."""
+    predecessors = list(predecessors)
+    outer = [
+        a
+        for a in predecessors
+        if not any(o is not a and a.path.startswith(o.path) for o in predecessors)
+    ]
+    total = zero_counters()
+    for former in outer:
+        for name, value in (counters.get(former.code) or {}).items():
+            total[name] += value
+    return total
 
 
 def kpi_data_as_of() -> datetime | None:

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,15 +26,16 @@ from agencies.access import (
     membership_for,
     require_role,
     sees_every_agency,
+    visible_agencies,
 )
-from agencies.models import Agency, Domain, Role
+from agencies.models import Domain, Role
 from agencies.selectors import membership_for_user
 from directives.selectors import deadlines_box
 from dossiers.apologies import apology_counts, apology_may_act
 from kpi_portal import clock
 from kpi_portal.periods import Period, PeriodError, parse_period
 from reports import overview_cache
-from reports.exports import kpi_table_as_dict
+from reports.exports import kpi_predecessors_as_dict, kpi_table_as_dict
 from reports.forms import TargetForm
 from reports.indicators import INDICATOR_CODES
 from reports.pages.agency import agency_page_build, overdue_page
@@ -42,7 +43,7 @@ from reports.pages.domains import domains_page_build
 from reports.pages.overview import overview_build
 from reports.pages.targets import targets_overview
 from reports.period_params import period_context, period_from_request
-from reports.selectors import kpi_table
+from reports.selectors import kpi_predecessors_before, kpi_table
 from reports.services import target_set
 
 logger = logging.getLogger(__name__)
@@ -289,9 +290,16 @@ def kpis_api(request: HttpRequest) -> JsonResponse:
             return _json_error(_("Không có lĩnh vực này."), 400)
     within = None if sees_all else membership.agency
     if request.GET.get("agency"):
-        agency = get_object_or_404(Agency, code=request.GET["agency"])
-        if within is not None and not agency.path.startswith(within.path):
-            raise Http404
+        # Another agency answers 404 (its own subtree and, for a merged unit, its predecessors'
+        # are the head's), whether it exists or not.
+        agency = get_object_or_404(visible_agencies(request.user), code=request.GET["agency"])
         within = agency
     table = kpi_table(period=period, domain=domain, within=within)
-    return JsonResponse(kpi_table_as_dict(table), json_dumps_params={"ensure_ascii": False})
+    data = kpi_table_as_dict(table)
+    if within is not None:
+        predecessors = kpi_predecessors_before(agency=within, period=period)
+        if predecessors:
+            data["predecessors"] = kpi_predecessors_as_dict(
+                agency=within, predecessors=predecessors, table=table
+            )
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

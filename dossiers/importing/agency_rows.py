@@ -1,14 +1,20 @@
-"""Importing the agency tree (domain.md section 9, "Agencies").
+"""Importing the agency tree (domain.md section 9, "Agencies"; section 12 for the two tiers).
 
 Cell rules are vectorised checks; the tree rules (the parent exists in the catalogue or in the
-same file, in any order; the parent's level may hold the row's level; no cycles) are checked in
+same file, in any order; the parent's level may hold the row's level, a commune sitting under a
+district or the province; no cycles; the units named in "Hợp nhất từ" exist) are checked in
 Python over the file's rows, which number in the hundreds. A row whose parent row is rejected is
 rejected too, naming that row. Duplicate codes: the first row is kept, later ones rejected.
+
+Validity dates and merges: a file with the column sets them (an empty cell: always valid / no
+merge); a file without it keeps what is stored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import re
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import polars as pl
@@ -19,7 +25,7 @@ from dossiers.importing.base import Importer, Progress
 from dossiers.importing.checks import Check, missing, run_checks, too_long
 from dossiers.importing.headers import AGENCY_COLUMNS, normalise_label
 from dossiers.importing.outcome import ERROR_SCHEMA, Counts
-from dossiers.importing.parsing import parse_choice, unreadable
+from dossiers.importing.parsing import parse_choice, parse_datetimes, unreadable
 from dossiers.importing.reading import ROW
 
 LEVEL_WORDS = {
@@ -32,6 +38,9 @@ LEVEL_WORDS = {
 }
 
 
+MERGE_SEPARATORS = re.compile(r"[;,]")
+
+
 @dataclass
 class AgencyRow:
     row: int
@@ -39,24 +48,45 @@ class AgencyRow:
     name: str
     level: str
     parent_code: str | None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    merged_from: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _merged_codes(cell: str | None) -> tuple[str, ...]:
+    return tuple(sorted({c.strip() for c in MERGE_SEPARATORS.split(cell or "") if c.strip()}))
 
 
 class AgencyImport(Importer):
     columns: ClassVar = AGENCY_COLUMNS
 
     def check(self, frame: pl.DataFrame, *, headers: dict[str, str], progress: Progress):
+        self.given = {key for key in ("valid_from", "valid_to", "merged_from") if key in headers}
         values = frame.with_columns(
             v_level=parse_choice(frame, "level", LEVEL_WORDS, pl.String),
             first_row=pl.col(ROW).first().over("code"),
+            **{
+                f"v_{key}": parse_datetimes(
+                    frame.get_column(key), time_zone=self.time_zone
+                ).dt.date()
+                for key in ("valid_from", "valid_to")
+            },
         )
         rejected, errors = run_checks(values, _cell_checks(), headers=headers)
         rows = [
-            AgencyRow(row, code, name, level, parent)
-            for row, code, name, level, parent in values.filter(~rejected)
-            .select(ROW, "code", "name", "v_level", "parent_code")
+            AgencyRow(row, code, name, level, parent, start, end, _merged_codes(merged))
+            for row, code, name, level, parent, start, end, merged in values.filter(~rejected)
+            .select(
+                ROW, "code", "name", "v_level", "parent_code", "v_valid_from", "v_valid_to",
+                "merged_from",
+            )
             .iter_rows()
-        ]
-        self.rows, tree_errors = _check_tree(rows, parent_header=headers.get("parent_code", ""))
+        ]  # fmt: skip
+        self.rows, tree_errors = _check_tree(
+            rows,
+            parent_header=headers.get("parent_code", ""),
+            merged_header=headers.get("merged_from", ""),
+        )
         progress(frame.height)
         return pl.concat([errors, tree_errors]).sort("row", maintain_order=True)
 
@@ -69,18 +99,31 @@ class AgencyImport(Importer):
         for row, agency in actions:
             agency.name, agency.level = row.name, row.level
             agency.parent = by_code[row.parent_code] if row.parent_code else None
+            if "valid_from" in self.given:
+                agency.valid_from = row.valid_from
+            if "valid_to" in self.given:
+                agency.valid_to = row.valid_to
             agency.save()
             by_code[agency.code] = agency
+        if "merged_from" in self.given:
+            # After every row is saved: a unit may name units that come later in the file.
+            for row, agency in actions:
+                agency.merged_from.set([by_code[code] for code in row.merged_from])
         if counts.updated:
             agency_paths_rebuild()  # a moved agency moves its whole subtree
         return counts
 
     def _plan(self) -> tuple[list[tuple[AgencyRow, Agency]], Counts]:
         """The rows to save, parents first, each with its new or existing agency."""
+        merges: dict[str, set[str]] = {}
+        for successor, former in Agency.merged_from.through.objects.values_list(
+            "from_agency__code", "to_agency__code"
+        ):
+            merges.setdefault(successor, set()).add(former)
         existing = {
-            code: (name, level, parent)
-            for code, name, level, parent in Agency.objects.values_list(
-                "code", "name", "level", "parent__code"
+            code: (name, level, parent, start, end, tuple(sorted(merges.get(code, ()))))
+            for code, name, level, parent, start, end in Agency.objects.values_list(
+                "code", "name", "level", "parent__code", "valid_from", "valid_to"
             )
         }
         agencies = {a.code: a for a in Agency.objects.filter(code__in=[r.code for r in self.rows])}
@@ -90,12 +133,23 @@ class AgencyImport(Importer):
             if before is None:
                 counts.created += 1
                 actions.append((row, Agency(code=row.code)))
-            elif before != (row.name, row.level, row.parent_code):
+            elif before != self._as_stored(row, before):
                 counts.updated += 1
                 actions.append((row, agencies[row.code]))
             else:
                 counts.unchanged += 1
         return actions, counts
+
+    def _as_stored(self, row: AgencyRow, before: tuple) -> tuple:
+        """What the row would store, keeping what the file has no column for."""
+        return (
+            row.name,
+            row.level,
+            row.parent_code,
+            row.valid_from if "valid_from" in self.given else before[3],
+            row.valid_to if "valid_to" in self.given else before[4],
+            row.merged_from if "merged_from" in self.given else before[5],
+        )
 
 
 def _cell_checks() -> list[Check]:
@@ -115,10 +169,27 @@ def _cell_checks() -> list[Check]:
             unreadable("level", pl.col("v_level")),
             "Cấp không hợp lệ: dùng tinh, so, huyen hoặc xa.",
         ),
+        Check(
+            "valid_from",
+            unreadable("valid_from", pl.col("v_valid_from")),
+            "Ngày bắt đầu hiệu lực không đọc được: dùng dd/mm/yyyy.",
+        ),
+        Check(
+            "valid_to",
+            unreadable("valid_to", pl.col("v_valid_to")),
+            "Ngày hết hiệu lực không đọc được: dùng dd/mm/yyyy.",
+        ),
+        Check(
+            "valid_to",
+            pl.col("v_valid_to") < pl.col("v_valid_from"),
+            "Ngày hết hiệu lực trước ngày bắt đầu hiệu lực.",
+        ),
     ]
 
 
-def _check_tree(rows: list[AgencyRow], *, parent_header: str) -> tuple[list, pl.DataFrame]:
+def _check_tree(
+    rows: list[AgencyRow], *, parent_header: str, merged_header: str = ""
+) -> tuple[list, pl.DataFrame]:
     """Keep the rows whose place in the tree is sound; explain the others.
 
     Rejecting a row may orphan rows under it, so the check repeats until nothing changes.
@@ -132,17 +203,20 @@ def _check_tree(rows: list[AgencyRow], *, parent_header: str) -> tuple[list, pl.
     rejected_rows: dict[str, int] = {}
     while True:
         tree = {**stored, **{r.code: (r.level, r.parent_code) for r in accepted.values()}}
-        failing = {
-            row.code: problems
-            for row in accepted.values()
-            if (problems := _tree_problems(row, tree, rejected_rows))
-        }
+        failing = {}
+        for row in accepted.values():
+            problems = _tree_problems(row, tree, rejected_rows)
+            merge_problems = _merge_problems(row, tree, rejected_rows)
+            if problems or merge_problems:
+                failing[row.code] = (problems, merge_problems)
         if not failing:
             break
-        for code, problems in failing.items():
+        for code, (problems, merge_problems) in failing.items():
             row = accepted.pop(code)
             rejected_rows[code] = row.row
             errors.extend((row.row, parent_header, row.parent_code, p) for p in problems)
+            merged_cell = ", ".join(row.merged_from)
+            errors.extend((row.row, merged_header, merged_cell, p) for p in merge_problems)
     frame = pl.DataFrame(errors, schema=ERROR_SCHEMA, orient="row")
     return list(accepted.values()), frame.unique(maintain_order=True)
 
@@ -167,6 +241,18 @@ def _tree_problems(row: AgencyRow, tree: dict, rejected_rows: dict[str, int]) ->
     cycle = _cycle_from(row.code, tree)
     if cycle:
         problems.append(f"Đơn vị cấp trên tạo thành vòng lặp: {' → '.join(cycle)}.")
+    return problems
+
+
+def _merge_problems(row: AgencyRow, tree: dict, rejected_rows: dict[str, int]) -> list[str]:
+    problems = []
+    for code in row.merged_from:
+        if code == row.code:
+            problems.append("Một đơn vị không thể hợp nhất từ chính nó.")
+        elif code in rejected_rows and code not in tree:
+            problems.append(f"Đơn vị hợp nhất «{code}» (dòng {rejected_rows[code]}) bị loại.")
+        elif code not in tree:
+            problems.append(f"Không có đơn vị hợp nhất mã «{code}» trong danh mục hay trong tệp.")
     return problems
 
 

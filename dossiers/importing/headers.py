@@ -44,6 +44,9 @@ AGENCY_COLUMNS = (
     Column("name", "Tên đơn vị", "ten_don_vi", required=True),
     Column("level", "Cấp", "cap", required=True),
     Column("parent_code", "Mã đơn vị cấp trên", "ma_don_vi_cap_tren"),
+    Column("valid_from", "Hiệu lực từ", "hieu_luc_tu"),
+    Column("valid_to", "Hiệu lực đến", "hieu_luc_den"),
+    Column("merged_from", "Hợp nhất từ", "hop_nhat_tu"),
 )
 
 PROCEDURE_COLUMNS = (

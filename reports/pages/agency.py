@@ -31,7 +31,15 @@ from reports.pages.cells import (
     domain_lines,
     shown_indicators,
 )
-from reports.selectors import TargetBook, kpi_table, zero_counters
+from reports.selectors import (
+    PREDECESSORS_LABEL,
+    Counters,
+    TargetBook,
+    kpi_predecessors_before,
+    kpi_rolled_up,
+    kpi_table,
+    zero_counters,
+)
 
 OVERDUE_PAGE_SIZE = 25
 
@@ -56,6 +64,13 @@ class AgencyPage:
     trend_charts: list[dict[str, Any]]
     legend: list[tuple[str, str]]
     subtree: list[Agency] = field(default_factory=list)
+    # The unit existed on some day of the period (a merged unit's page for an earlier period
+    # shows its predecessors' figures instead).
+    existed: bool = True
+    # Successor view: the units it was merged from and their rolled-up rates, for a period that
+    # begins before the unit existed (domain.md section 12).
+    predecessors: list[Agency] = field(default_factory=list)
+    predecessor_rates: list[AgencyRateLine] = field(default_factory=list)
 
 
 def _root_code(agency: Agency) -> str:
@@ -74,24 +89,35 @@ def agency_page_build(*, agency: Agency, period: Period) -> AgencyPage:
     root = _root_code(agency)
     province_counters = table.counters.get(root) or zero_counters()
     own = table.counters.get(agency.code) or zero_counters()
-    rates = []
+    predecessors = kpi_predecessors_before(agency=agency, period=period)
+    rolled = kpi_rolled_up(counters=table.counters, predecessors=predecessors)
+    rates, predecessor_rates = [], []
     for indicator in indicators:
-        own_cell = next(c for c in cells[agency.code] if c.indicator == indicator.code)
+        own_target = book.value(indicator=indicator.code, year=period.year, level=agency.level)
+        own_cell = next(
+            (c for c in cells.get(agency.code, []) if c.indicator == indicator.code),
+            None,
+        ) or cell_for(indicator.code, own, own_target, bands)
         target = book.value(indicator=indicator.code, year=period.year, level=AgencyLevel.PROVINCE)
-        rates.append(
-            AgencyRateLine(
-                indicator, own_cell, cell_for(indicator.code, province_counters, target, bands)
-            )
-        )
-    # Sub-units: the direct children, from the subtree kpi_table already read (tree order).
+        province_cell = cell_for(indicator.code, province_counters, target, bands)
+        rates.append(AgencyRateLine(indicator, own_cell, province_cell))
+        if predecessors:
+            rolled_cell = cell_for(indicator.code, rolled, own_target, bands)
+            predecessor_rates.append(AgencyRateLine(indicator, rolled_cell, province_cell))
+    # Sub-units: the direct children that existed in the period, in tree order.
     subtree = list(
-        agency.subtree().order_by("path").only("code", "name", "level", "path", "parent")
+        agency.subtree()
+        .order_by("path")
+        .only("code", "name", "level", "path", "parent", "valid_from", "valid_to")
     )
-    sub_units = [
-        ScopeRow(a.code, a.name, a.level, cells.get(a.code, []), url_code=a.code)
-        for a in subtree
-        if a.parent_id == agency.id
-    ]
+    sub_units = []
+    for unit in subtree:
+        if unit.parent_id != agency.id or unit.code not in table.units:
+            continue
+        row = ScopeRow(unit.code, unit.name, unit.level, cells.get(unit.code, []))
+        row.url_code = unit.code
+        row.validity = unit.validity_note(period.start, period.end)
+        sub_units.append(row)
     for row in sub_units:
         counters = table.counters.get(row.code) or zero_counters()
         row.overdue = counters["finished_late"] + counters["open_overdue"]
@@ -102,7 +128,13 @@ def agency_page_build(*, agency: Agency, period: Period) -> AgencyPage:
     for line in domains:
         line.share = format_rate(line.overdue, total_overdue)
     trend_charts = _trend_charts(
-        agency=agency, root=root, period=period, indicators=indicators, book=book
+        agency=agency,
+        root=root,
+        period=period,
+        indicators=indicators,
+        book=book,
+        predecessors=predecessors
+        or kpi_predecessors_before(agency=agency, period=_months_of(period)[0]),
     )
     return AgencyPage(
         agency=agency,
@@ -116,6 +148,9 @@ def agency_page_build(*, agency: Agency, period: Period) -> AgencyPage:
         trend_charts=trend_charts,
         legend=bands.legend(),
         subtree=subtree,
+        existed=agency.code in table.units,
+        predecessors=predecessors,
+        predecessor_rates=predecessor_rates,
     )
 
 
@@ -130,38 +165,73 @@ def _months_of(period: Period) -> list[Period]:
 
 
 def _trend_charts(
-    *, agency: Agency, root: str, period: Period, indicators: list[Indicator], book: TargetBook
+    *,
+    agency: Agency,
+    root: str,
+    period: Period,
+    indicators: list[Indicator],
+    book: TargetBook,
+    predecessors: list[Agency],
 ) -> list[dict[str, Any]]:
-    """A chart per indicator: the agency's and the province's monthly rates over the year."""
+    """A chart per indicator: the agency's and the province's monthly rates over the year; for a
+    unit formed by a merger during the year, its predecessors' rolled-up rates in the months
+    before it existed, as a third, labelled series."""
     months = _months_of(period)
     codes = [m.code for m in months]
     facts = KpiFact.objects.filter(
         basis=period.basis.value,
         period__in=codes,
-        scope__in={agency.code, root},
+        scope__in={agency.code, root, *(a.code for a in predecessors)},
         domain__isnull=True,
     ).values("scope", "period", *FACT_COUNTERS)
-    by_key = {(f["scope"], f["period"]): counters_of(f) for f in facts}
+    by_month: dict[str, dict[str, Counters]] = {code: {} for code in codes}
+    for fact in facts:
+        by_month[fact["period"]][fact["scope"]] = counters_of(fact)
+    before = [m.start < agency.valid_from if agency.valid_from else False for m in months]
     labels = [f"{m.first_month:02d}/{m.year}" for m in months]
     charts = []
     for indicator in indicators:
         target = book.value(indicator=indicator.code, year=period.year, level=agency.level)
-        series = []
-        for scope, name, colour in (
-            (agency.code, agency.short_name or agency.name, "#0b5cad"),
-            (root, gettext("Toàn tỉnh"), "#8c959f"),
-        ):
-            if scope == root and agency.code == root:
-                continue
-            values = [
-                percent_cut(
-                    *indicator_fraction(
-                        indicator.code, by_key.get((scope, code)) or zero_counters()
-                    )
-                )
-                for code in codes
+
+        def rates(counters_of_month, *, code: str = indicator.code) -> list[float | None]:
+            return [
+                percent_cut(*indicator_fraction(code, counters_of_month(month))) for month in codes
             ]
-            series.append((name, colour, values))
+
+        series = [
+            (
+                agency.short_name or agency.name,
+                "#0b5cad",
+                rates(lambda month: by_month[month].get(agency.code) or zero_counters()),
+            )
+        ]
+        if predecessors and any(before):
+            series.append(
+                (
+                    gettext(PREDECESSORS_LABEL),
+                    "#8250df",
+                    [
+                        value if earlier else None
+                        for value, earlier in zip(
+                            rates(
+                                lambda month: kpi_rolled_up(
+                                    counters=by_month[month], predecessors=predecessors
+                                )
+                            ),
+                            before,
+                            strict=True,
+                        )
+                    ],
+                )
+            )
+        if agency.code != root:
+            series.append(
+                (
+                    gettext("Toàn tỉnh"),
+                    "#8c959f",
+                    rates(lambda month: by_month[month].get(root) or zero_counters()),
+                )
+            )
         charts.append(trend_chart(indicator=indicator, labels=labels, series=series, target=target))
     return charts
 

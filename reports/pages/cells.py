@@ -128,6 +128,8 @@ class ScopeRow:
     kind: str = "agency"  # agency | group | province
     url_code: str | None = None
     overdue: int = 0
+    # "từ 1/7/2025" / "đến 30/6/2025" when the unit existed for only part of the period.
+    validity: str = ""
 
     def cell(self, indicator: str) -> Cell | None:
         return next((c for c in self.cells if c.indicator == indicator), None)

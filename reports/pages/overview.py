@@ -1,5 +1,6 @@
-"""The province overview: every department and district with its rates, the level groups and
-the province on top, and a bar chart per indicator."""
+"""The province overview: every unit directly under the province with its rates (departments and
+districts, communes after the two-tier reform of 1/7/2025), the level groups and the province on
+top, and a bar chart per indicator."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from agencies.models import AgencyLevel
 from kpi_portal.periods import Period
@@ -26,6 +27,19 @@ from reports.pages.cells import (
 )
 from reports.selectors import Counters, kpi_table, zero_counters
 from reports.stored_labels import translated
+
+# The overview's sections, in order: each lists the units of that level directly under the
+# province, under the total of its level group.
+GROUPS: tuple[tuple[str, str], ...] = (
+    (AgencyLevel.DEPARTMENT, "level:so"),
+    (AgencyLevel.DISTRICT, "level:huyen"),
+    (AgencyLevel.COMMUNE, "level:xa"),
+)
+GROUP_TITLES = {
+    AgencyLevel.DEPARTMENT: gettext_noop("Sở, ban, ngành"),
+    AgencyLevel.DISTRICT: gettext_noop("UBND cấp huyện"),
+    AgencyLevel.COMMUNE: gettext_noop("UBND cấp xã"),
+}
 
 
 @dataclass
@@ -100,8 +114,9 @@ class Overview:
 def overview_build(
     *, period: Period, sort: str | None = None, descending: bool = False, by: str = "rate"
 ) -> Overview:
-    """Every department and district with its six rates, the two level-group totals and the
-    province on top, plus a bar chart per indicator. Seven queries, whatever the data size.
+    """Every unit directly under the province (departments, districts, communes after the
+    reform) with its six rates, under its level group's total, the province on top, plus a bar
+    chart per indicator. Seven queries, whatever the data size.
 
     `sort` names an indicator; the rows are sorted by its rate or, `by="shortfall"`, by the
     dossiers each agency is short of its target."""
@@ -110,23 +125,27 @@ def overview_build(
     bands = Bands.load()
     indicators = shown_indicators()
     cells = cells_by_scope(table.rows, bands)
-    seen: dict[str, tuple[str, str]] = {}
-    for row in table.rows:
-        seen.setdefault(row.scope, (row.name, row.level))
     province = None
-    by_level: dict[str, list[ScopeRow]] = {AgencyLevel.DEPARTMENT: [], AgencyLevel.DISTRICT: []}
-    for scope, (name, level) in seen.items():
-        if scope.startswith("level:"):
+    root = None
+    for unit in table.units.values():
+        if unit.level == AgencyLevel.PROVINCE and root is None:
+            root = unit
+            province = ScopeRow(unit.code, unit.name, unit.level, cells[unit.code], "province")
+            province.url_code = unit.code
+    # The units directly under the province in the period, by level: departments and districts
+    # before 1/7/2025, departments and communes after, all three for a period straddling it.
+    by_level: dict[str, list[ScopeRow]] = {level: [] for level, _ in GROUPS}
+    for unit in table.units.values():
+        if root is None or unit.parent_id != root.id or unit.level not in by_level:
             continue
-        if level == AgencyLevel.PROVINCE and province is None:
-            province = ScopeRow(scope, name, level, cells[scope], "province", url_code=scope)
-        elif level in by_level:
-            by_level[level].append(ScopeRow(scope, name, level, cells[scope], url_code=scope))
+        row = ScopeRow(unit.code, unit.name, unit.level, cells[unit.code], url_code=unit.code)
+        row.validity = unit.validity_note(period.start, period.end)
+        by_level[unit.level].append(row)
     groups = []
-    for group_scope, level, title in (
-        ("level:so", AgencyLevel.DEPARTMENT, gettext("Sở, ban, ngành")),
-        ("level:huyen", AgencyLevel.DISTRICT, gettext("UBND cấp huyện")),
-    ):
+    for level, group_scope in GROUPS:
+        if not by_level[level]:
+            continue  # no empty district section after the reform
+        title = gettext(GROUP_TITLES[level])
         name = gettext("Khối %(title)s") % {"title": title}
         total = ScopeRow(group_scope, name, level, cells[group_scope], "group")
         groups.append(

@@ -304,5 +304,16 @@ class TestWhatWritesAnEntry:
         assert "agencies.csv" in entry.summary
 
     def test_a_dry_run_writes_no_entry(self, people):
-        import_file(kind=ImportKind.AGENCIES, path=FIXTURES / "agencies.csv", dry_run=True)
+        batch = import_file(kind=ImportKind.AGENCIES, path=FIXTURES / "agencies.csv", dry_run=True)
+        # The dry run itself worked: the file was read and checked to the end (a crash would
+        # leave the batch failed and write no entry either, which is not what this test is for).
+        batch.refresh_from_db()
+        assert (batch.status, batch.dry_run, batch.processed_rows) == (
+            ImportStatus.VALIDATED,
+            True,
+            4,
+        )
+        assert batch.created == 1  # STP would be created; the personas hold the other three
+        assert batch.rejected == 0
+        assert not Agency.objects.filter(code="STP").exists()
         assert not AuditEntry.objects.filter(action=AuditAction.IMPORT_APPLY).exists()

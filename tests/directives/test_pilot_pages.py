@@ -79,12 +79,22 @@ class TestWhoSeesWhichList:
         pilot_submit(task=data.nomination, agency=agencies["STNMT"], user=None, now=vn(2023, 7, 18))
         c = _client(client, people["district_chairman"])
         before = _state()
-        for url, post in (
-            ("/directives/pilot/STNMT/", {"action": "withdraw", "procedure": data.eligible.code}),
-            ("/directives/pilot/STNMT/", {"action": "submit"}),
-            ("/directives/pilot/STNMT/reopen/", {}),
-        ):
-            assert c.post(url, post).status_code in (403, 404)
+        # Another agency's list: 404 (design.md), the same answer as for an agency that does
+        # not exist, so the page never confirms which agencies are there.
+        for code in ("STNMT", "NOPE"):
+            for post in (
+                {"action": "withdraw", "procedure": data.eligible.code},
+                {"action": "submit"},
+            ):
+                response = c.post(f"/directives/pilot/{code}/", post)
+                assert response.status_code == 404, (code, post)
+                assert "không thuộc đơn vị của bạn" in response.content.decode()
+        # Reopening is the province office's function, not a page of one agency: an agency head
+        # gets the no-permission page for every code alike (docs/decisions.md, Access).
+        for code in ("STNMT", "HL", "NOPE"):
+            response = c.post(f"/directives/pilot/{code}/reopen/", {})
+            assert response.status_code == 403, code
+            assert response.templates[0].name == "no_permission.html"
         assert _state() == before
 
     def test_an_unknown_agency_answers_404_too(self, client, people, data):

@@ -63,10 +63,10 @@ BAD_AGENCIES = [
     ),
     ("an unknown level", "P1,Phòng Tư pháp,phong,HL\n", "Cấp", "Cấp không hợp lệ"),
     (
-        "a commune directly under the province",
-        "XA1,UBND xã A,xa,QT\n",
+        "a commune under a department",
+        "XA1,UBND xã A,xa,STP\n",
         "Mã đơn vị cấp trên",
-        "Đơn vị cấp xã không thể trực thuộc đơn vị tỉnh",
+        "Đơn vị cấp xã không thể trực thuộc đơn vị sở, ban, ngành",
     ),
     (
         "a province with a parent",
@@ -136,7 +136,7 @@ def test_a_repeated_agency_code_keeps_the_first_row(catalogue, write_file):
 
 
 def test_agencies_accept_the_same_options(catalogue, write_file, tmp_path):
-    path = write_file(HEADER + "GL,Gio Linh,huyen,QT\nX,X,xa,QT\n", "dv.csv")
+    path = write_file(HEADER + "GL,Gio Linh,huyen,QT\nX,X,xa,STP\n", "dv.csv")
 
     dry = run_import("import_agencies", path, "--dry-run", "--errors-out", str(tmp_path / "e.csv"))
     atomic = run_import("import_agencies", path, "--atomic")
@@ -145,3 +145,66 @@ def test_agencies_accept_the_same_options(catalogue, write_file, tmp_path):
     assert "Dòng,Cột,Lý do,Mã đơn vị" in (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
     assert atomic.exit_code == 1
     assert not Agency.objects.filter(code="GL").exists()
+
+
+TWO_TIER_HEADER = (
+    "Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên,Hiệu lực từ,Hiệu lực đến,Hợp nhất từ\n"
+)
+
+
+def test_a_commune_under_the_province_with_dates_and_merges_is_imported(catalogue, write_file):
+    path = write_file(
+        TWO_TIER_HEADER
+        + "HL-TT,UBND thị trấn Diên Sanh,xa,HL,,30/06/2025,\n"
+        + "XM,UBND xã Mới,xa,QT,01/07/2025,,HL-TT\n",
+        "dv.csv",
+    )
+
+    outcome = run_import("import_agencies", path)
+
+    assert outcome.stdout.strip() == "created 1, updated 1, unchanged 0, rejected 0"
+    new = Agency.objects.get(code="XM")
+    assert (new.path, str(new.valid_from), new.valid_to) == ("/QT/XM/", "2025-07-01", None)
+    assert list(new.merged_from.values_list("code", flat=True)) == ["HL-TT"]
+    assert str(Agency.objects.get(code="HL-TT").valid_to) == "2025-06-30"
+    # The same file again changes nothing; a file without the columns keeps what is stored.
+    assert run_import("import_agencies", path).stdout.strip() == (
+        "created 0, updated 0, unchanged 2, rejected 0"
+    )
+    plain = write_file(HEADER + "XM,UBND xã Mới,xa,QT\n", "plain.csv")
+    assert run_import("import_agencies", plain).stdout.strip() == (
+        "created 0, updated 0, unchanged 1, rejected 0"
+    )
+    assert Agency.objects.get(code="XM").merged_from.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "reason"),
+    [
+        ("XM,Xã Mới,xa,QT,31/02/2025,,", "Hiệu lực từ", "Ngày bắt đầu hiệu lực không đọc được"),
+        ("XM,Xã Mới,xa,QT,01/07/2025,30/06/2025,", "Hiệu lực đến", "trước ngày bắt đầu"),
+        ("XM,Xã Mới,xa,QT,,,KHONGCO", "Hợp nhất từ", "Không có đơn vị hợp nhất mã «KHONGCO»"),
+        ("XM,Xã Mới,xa,QT,,,XM", "Hợp nhất từ", "không thể hợp nhất từ chính nó"),
+    ],
+    ids=["an unreadable start", "an end before the start", "an unknown merged unit", "itself"],
+)
+def test_bad_dates_and_merges_are_rejected_with_their_reason(
+    catalogue, write_file, line, column, reason
+):
+    path = write_file(TWO_TIER_HEADER + line + "\n", "dv.csv")
+
+    outcome = run_import("import_agencies", path)
+
+    assert outcome.stdout.strip() == "created 0, updated 0, unchanged 0, rejected 1"
+    assert f"Dòng 2, cột «{column}»" in outcome.stderr
+    assert reason in outcome.stderr
+    assert not Agency.objects.filter(code="XM").exists()
+
+
+def test_the_admin_takes_a_commune_under_the_province_but_not_under_a_department(catalogue):
+    from django.core.exceptions import ValidationError
+
+    province, department = Agency.objects.get(code="QT"), Agency.objects.get(code="STP")
+    Agency(code="XM", name="Xã Mới", level="xa", parent=province).full_clean()
+    with pytest.raises(ValidationError, match="không thể trực thuộc đơn vị sở, ban, ngành"):
+        Agency(code="XN", name="Xã N", level="xa", parent=department).full_clean()

@@ -591,3 +591,29 @@ def test_the_celery_tasks_validate_then_apply_a_batch(catalogue):
     assert import_batch_validate_task.delay(batch.pk).get() == ImportStatus.VALIDATED
     assert import_batch_apply_task.delay(batch.pk).get() == ImportStatus.APPLIED
     assert Dossier.objects.count() == 3
+
+
+def test_a_dossier_received_when_its_agency_did_not_exist_is_imported_with_a_warning(
+    catalogue, write_file
+):
+    from agencies.models import Agency
+    from dossiers.models import ImportRowError
+
+    Agency.objects.filter(code="HL-TT").update(valid_to="2025-06-30")
+    path = write_file(
+        "Mã hồ sơ,Mã đơn vị,Mã thủ tục,Kênh nộp,Ngày tiếp nhận,Ngày hẹn trả,"
+        "Số thành phần hồ sơ,Số thành phần đã số hóa\n"
+        "W1,HL-TT,1.001193,truc_tiep,30/06/2025 16:00,05/07/2025,1,1\n"
+        "W2,HL-TT,1.001193,truc_tiep,02/07/2025 08:00,05/07/2025,1,1\n"
+    )
+
+    outcome = run_import("import_dossiers", path)
+
+    assert outcome.stdout.strip() == "created 2, updated 0, unchanged 0, rejected 0"
+    (warning,) = ImportRowError.objects.filter(is_warning=True)
+    assert (warning.row_number, warning.column, warning.value) == (3, "Mã đơn vị", "HL-TT")
+    assert warning.message == (
+        "Đơn vị «HL-TT» không tồn tại vào ngày tiếp nhận 02/07/2025 (hiệu lực đến 30/06/2025); "
+        "hồ sơ vẫn được nhập và tính cho đơn vị đó."
+    )
+    assert Dossier.objects.get(code="W2").agency.code == "HL-TT"

@@ -14,14 +14,14 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agencies.models import Agency
+from agencies.models import Agency, Domain
 from dossiers.models import Apology, Dossier, TouchedCell
 from kpi_portal.periods import parse_period
 from reports import services
 from reports.models import FACT_COUNTERS, KpiCell, KpiFact, KpiPeriod, KpiRun
 from reports.selectors import kpi_own_counters_from_dossiers, kpi_roll_up, kpi_table
 from reports.services import kpi_full_recompute, kpi_refresh_touched, kpi_universe
-from tests.reports.kpi_data import end_of_day, make_dossier, make_tree, touch, vn
+from tests.reports.kpi_data import end_of_day, figures, make_dossier, make_tree, touch, vn
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,64 @@ class TestTheEngineAgreesWithTheDefinitions:
         assert ("calendar", "2023-04") not in codes
 
 
+# (digitization, online_submission, online_payment, on_time, apology, e_result)
+HAND_INDICATORS = (
+    "digitization", "online_submission", "online_payment", "on_time", "apology", "e_result"
+)  # fmt: skip
+
+
+class TestTheEngineAgainstHandWorkedNumbers:
+    """`mixed_data`, counted by hand from domain.md section 5 (not from any product code):
+
+    D1 STP civil: received 20/12/2022 09:00, due 20/02 23:59:59, finished 10/03 10:00, apology
+       01/03 23:59:59. D2 HL land: received 14/01 23:30, due 31/01 17:00, open, fee paid online.
+    D3 HL-X1 land: received 15/01 00:10, due and finished 31/01 23:59:59, e-result.
+    D4 HL-X1 civil: received 01/02 00:00, due 14/02, finished 10/02. All in person, 2 of 2
+    components digitized.
+    """
+
+    @pytest.fixture(autouse=True)
+    def _computed(self, tree):
+        mixed_data(tree)
+        kpi_full_recompute()
+
+    def _row(self, period: str, scope: str, basis: str = "calendar", domain=None) -> list:
+        table = figures(period, basis, domain)
+        return [table[scope, code] for code in HAND_INDICATORS]
+
+    def test_january_d1_is_judged_at_the_end_of_the_month_and_d2_is_overdue(self):
+        assert self._row("2023-01", "STP") == [(0, 0), (0, 0), (0, 0), (1, 1), (0, 0), (0, 0)]
+        assert self._row("2023-01", "level:huyen") == [
+            (1, 1), (0, 1), (1, 1), (0, 1), (0, 1), (0, 0)
+        ]  # fmt: skip
+        assert self._row("2023-01", "HL-X1") == [(1, 1), (0, 1), (0, 0), (1, 1), (0, 0), (1, 1)]
+        assert self._row("2023-01", "HL") == [(2, 2), (0, 2), (1, 1), (1, 2), (0, 1), (1, 1)]
+        assert self._row("2023-01", "QT") == [(2, 2), (0, 2), (1, 1), (2, 3), (0, 1), (1, 1)]
+
+    def test_the_reporting_month_ends_on_14_january_before_d3_and_before_d2_is_due(self):
+        # 15/12/2022 00:00 to 14/01/2023 23:59:59: D1 and D2 received, both within their due.
+        assert self._row("2023-01", "QT", "reporting") == [
+            (2, 2), (0, 2), (1, 1), (2, 2), (0, 0), (0, 0)
+        ]  # fmt: skip
+        assert self._row("2023-01", "HL-X1", "reporting") == [(0, 0)] * 6
+
+    def test_february_d1_is_overdue_and_its_apology_comes_after_the_end(self):
+        assert self._row("2023-02", "STP") == [(0, 0), (0, 0), (0, 0), (0, 1), (0, 1), (0, 0)]
+        # D4 is civil: no paper result, so not in e_result's denominator.
+        assert self._row("2023-02", "level:xa") == [
+            (1, 1), (0, 1), (0, 0), (1, 1), (0, 0), (0, 0)
+        ]  # fmt: skip
+        assert self._row("2023-02", "QT") == [(1, 1), (0, 1), (0, 0), (1, 3), (0, 2), (0, 0)]
+
+    def test_the_half_year_rolls_up_as_sums_not_averages(self):
+        assert self._row("2023-H1", "QT") == [(3, 3), (0, 3), (1, 1), (2, 4), (1, 2), (1, 1)]
+        assert self._row("2023-H1", "level:so") == [
+            (0, 0), (0, 0), (0, 0), (0, 1), (1, 1), (0, 0)
+        ]  # fmt: skip
+        land = self._row("2023-H1", "QT", domain=Domain.objects.get(name="Đất đai"))
+        assert land == [(2, 2), (0, 2), (1, 1), (1, 2), (0, 1), (1, 1)]
+
+
 class TestReRuns:
     def test_computing_twice_gives_the_same_facts(self, tree):
         mixed_data(tree)
@@ -160,6 +218,18 @@ class TestReRuns:
         incremental = stored_facts()
         assert incremental == full_from_scratch()
         assert incremental == reference_facts()
+        # And by hand (see TestTheEngineAgainstHandWorkedNumbers for the data before): in H1,
+        # received D2 (now 02/01), D3, D5; D2 finished 20/02 after its due 31/01 17:00 with an
+        # apology on 01/02; D5 is open past its due 25/03; D4 is gone.
+        h1 = figures("2023-H1")
+        assert [h1["QT", code] for code in HAND_INDICATORS] == [
+            (3, 3), (0, 3), (1, 1), (1, 4), (2, 3), (1, 2)
+        ]  # fmt: skip
+        february = figures("2023-02")
+        assert [february["QT", code] for code in HAND_INDICATORS] == [
+            (0, 0), (0, 0), (0, 0), (0, 2), (1, 2), (0, 1)
+        ]  # fmt: skip
+        assert february["HL-X1", "on_time"] == (0, 0)
 
     def test_a_refresh_without_touched_cells_does_nothing(self, tree):
         mixed_data(tree)

@@ -40,7 +40,7 @@ class TestTheJson:
         data = json.loads(path.read_text(encoding="utf-8"))
         assert (data["period"], data["basis"]) == ("2023-H1", "calendar")
         assert data["computed_at"]
-        assert set(data["tables"]) == {"so", "huyen", "all"}
+        assert set(data["tables"]) == {"so", "huyen", "xa", "all"}
         assert [(r["agency"], r["rank"]) for r in data["tables"]["so"]] == [
             ("S1", 1),
             ("S2", 1),
@@ -62,7 +62,12 @@ class TestTheXlsx:
         return load_workbook(path)
 
     def test_it_has_a_sheet_per_table_with_a_title_block(self, workbook):
-        assert workbook.sheetnames == ["Sở, ban, ngành", "UBND cấp huyện", "Toàn tỉnh"]
+        assert workbook.sheetnames == [
+            "Sở, ban, ngành",
+            "UBND cấp huyện",
+            "UBND cấp xã",
+            "Toàn tỉnh",
+        ]
         sheet = workbook["Toàn tỉnh"]
         assert sheet["A1"].value == "BẢNG XẾP HẠNG KẾT QUẢ CẢI CÁCH THỦ TỤC HÀNH CHÍNH"
         assert "6 tháng đầu năm 2023" in sheet["A2"].value
@@ -119,7 +124,7 @@ class TestTheCsv:
         raw = path.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-        assert len(rows) == 3 + 2 + 5
+        assert len(rows) == 3 + 2 + 1 + 5
         s3 = next(r for r in rows if r["table"] == "so" and r["agency"] == "S3")
         assert (s3["rank"], s3["name"], s3["eligible"]) == ("3", "Sở Tài chính", "false")
         assert float(s3["score"]) == pytest.approx(250 / 3)

@@ -451,7 +451,13 @@ def _parse(
         .when(by_flag)
         .then(pl.col("flag").fill_null(False).cast(pl.Int64)),
         v_e_result=pl.col("e_result_word") | pl.col("result_link").is_not_null(),
-        v_fee=pl.coalesce("fee_listed", "fee_amount", pl.lit(0, pl.Int64)),
+        # The list when given, else the amount, else 0; null (and so no further check) when
+        # the cell given cannot be read.
+        v_fee=pl.when(pl.col("fee_list").is_not_null())
+        .then(pl.col("fee_listed"))
+        .when(pl.col("fee").is_not_null())
+        .then(pl.col("fee_amount"))
+        .otherwise(pl.lit(0, pl.Int64)),
         v_paid_online=pl.coalesce("paid_by_code", "paid_by_word", pl.lit(False)),
         v_supplement_requests=pl.coalesce(
             "supplement_count",

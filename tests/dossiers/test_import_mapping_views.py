@@ -182,3 +182,25 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, people, upload):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_the_imports_page_lists_the_layouts_their_columns_and_links_the_samples(office):
+    import re
+    from pathlib import Path
+
+    html = office.get("/imports/").content.decode()
+
+    assert "Tệp hồ sơ nào được nhận?" in html
+    for field in ("MaHoSo", "KenhThucHien", "TrangThaiHoSo", "DanhSachLePhi", "SoLanYeuCauBoSung"):
+        assert f"<code>{field}</code>" in html
+    assert "Đơn vị tiếp nhận, Tên thủ tục hành chính, Mã hồ sơ, Trạng thái" in html
+    assert "đơn vị (mã hoặc tên); thủ tục (mã hoặc tên)" in html
+    links = re.findall(r'href="/static/samples/([^"]+)" download', html)
+    assert links == [
+        "ho-so-dong-bo-ten-don-vi.csv",
+        "ho-so-dong-bo.json",
+        "danh-sach-ho-so.xlsx",
+        "ho-so-muc-9.csv",
+    ]
+    samples = Path(__file__).resolve().parents[2] / "static" / "samples"
+    assert all((samples / name).stat().st_size > 0 for name in links)

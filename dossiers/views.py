@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from agencies.access import require_role
 from agencies.models import Agency, Role
-from dossiers import web_imports
+from dossiers import name_mapping, web_imports
 from dossiers.forms import ImportUploadForm
 from dossiers.models import ImportBatch, ImportStatus
 
@@ -83,7 +83,7 @@ def _detail_context(batch: ImportBatch) -> dict[str, object]:
         "delayed": web_imports.batch_delayed(batch),
     }
     if progress.done:
-        unresolved = web_imports.batch_unresolved_names(batch)
+        unresolved = name_mapping.batch_unresolved_names(batch)
         context |= {
             "unresolved": unresolved,
             "agencies": Agency.objects.order_by("path").only("pk", "code", "name", "path")
@@ -122,8 +122,8 @@ def import_map(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch_or_404(batch_id)
     chosen = {key: value for key, value in request.POST.items() if key.startswith("name-")}
     try:
-        mapped = web_imports.import_names_map(batch=batch, chosen=chosen, user=request.user)
-    except web_imports.NameMappingError as exc:
+        mapped = name_mapping.import_names_map(batch=batch, chosen=chosen, user=request.user)
+    except name_mapping.NameMappingError as exc:
         batch.refresh_from_db()
         context = _detail_context(batch)
         context["mapping_refused"] = str(exc)

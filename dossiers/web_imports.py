@@ -32,17 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from agencies.models import Agency, Procedure
-from agencies.selectors import agency_name_index, procedure_name_index
-from agencies.services import agency_alias_save, procedure_alias_save
 from dossiers import services, tasks
-from dossiers.models import (
-    ImportBatch,
-    ImportRowError,
-    ImportStatus,
-    ImportUnresolvedName,
-    UnresolvedNameKind,
-)
+from dossiers.models import ImportBatch, ImportRowError, ImportStatus
 from kpi_portal.celery import send_or_defer
 from kpi_portal.spreadsheets import neutralise_csv_cell
 
@@ -243,92 +234,3 @@ def import_errors_csv(*, batch: ImportBatch) -> bytes:
     for row in rows:
         writer.writerow([neutralise_csv_cell(cell) for cell in row])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
-
-
-# The mapping step (domain.md section 11, "Agency by name"): names a validated upload gives for
-# agencies or procedures that match none, or several, are mapped once by the province office.
-
-
-@dataclass(frozen=True)
-class NameChoice:
-    """One unresolved name of a batch, as the mapping form shows it."""
-
-    unresolved: ImportUnresolvedName
-    suggestions: list[tuple[str, str]]  # (value, label), closest first
-    field_name: str
-
-
-def batch_unresolved_names(batch: ImportBatch) -> list[NameChoice]:
-    """The batch's unknown and ambiguous names, each with the closest agencies (procedures)
-    suggested; none once the batch is applied or when it is a dry run."""
-    if batch.status != ImportStatus.VALIDATED or batch.dry_run:
-        return []
-    names = list(batch.unresolved_names.order_by("kind", "-rows", "name"))
-    if not names:
-        return []
-    indexes = {
-        UnresolvedNameKind.AGENCY: agency_name_index(),
-        UnresolvedNameKind.PROCEDURE: procedure_name_index(),
-    }
-    codes = dict(Agency.objects.values_list("pk", "code"))
-    choices = []
-    for unresolved in names:
-        index = indexes[unresolved.kind]
-        keys = index.suggestions(unresolved.name)
-        if unresolved.kind == UnresolvedNameKind.AGENCY:
-            by_code = {code: pk for pk, code in codes.items()}
-            shared = [by_code[c] for c in unresolved.candidates.split(", ") if c in by_code]
-            keys = shared + [key for key in keys if key not in shared]
-        choices.append(
-            NameChoice(
-                unresolved=unresolved,
-                suggestions=[(str(key), index.labels[key]) for key in keys if key in index.labels],
-                field_name=f"name-{unresolved.pk}",
-            )
-        )
-    return choices
-
-
-class NameMappingError(Exception):
-    """The mapping cannot be saved (the message says why, in Vietnamese)."""
-
-
-def import_names_map(*, batch: ImportBatch, chosen: dict[str, str], user) -> int:
-    """Save the office's choice for each unresolved name of the batch as an alias (audited), then
-    check the batch again so its counts include the rows those names now resolve. Returns the
-    number of names mapped. `chosen` maps a NameChoice.field_name to an agency id or a procedure
-    code; names left empty stay unresolved."""
-    names = {f"name-{u.pk}": u for u in batch.unresolved_names.all()}
-    picks = {field: value.strip() for field, value in chosen.items() if field in names}
-    picks = {field: value for field, value in picks.items() if value}
-    if not picks:
-        raise NameMappingError(gettext("Hãy chọn đơn vị (thủ tục) cho ít nhất một tên."))
-    with transaction.atomic():
-        claimed = ImportBatch.objects.filter(
-            pk=batch.pk, status=ImportStatus.VALIDATED, dry_run=False
-        ).update(status=ImportStatus.PENDING, started_at=None, finished_at=timezone.now())
-        if not claimed:
-            raise NameMappingError(
-                gettext("Lần nhập này không còn chờ xác nhận nên không gán được.")
-            )
-        for field, value in picks.items():
-            unresolved = names[field]
-            if unresolved.kind == UnresolvedNameKind.AGENCY:
-                agency = Agency.objects.filter(pk=value if value.isdigit() else None).first()
-                if agency is None:
-                    raise NameMappingError(
-                        gettext("Không có đơn vị được chọn cho tên «%(name)s».")
-                        % {"name": unresolved.name}
-                    )
-                agency_alias_save(name=unresolved.name, agency=agency, actor=user)
-            else:
-                procedure = Procedure.objects.filter(code=value).first()
-                if procedure is None:
-                    raise NameMappingError(
-                        gettext("Không có thủ tục mã «%(code)s» cho tên «%(name)s».")
-                        % {"code": value, "name": unresolved.name}
-                    )
-                procedure_alias_save(name=unresolved.name, procedure=procedure, actor=user)
-        batch.status = ImportStatus.PENDING
-        _enqueue(batch, "validate")
-    return len(picks)

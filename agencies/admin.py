@@ -2,11 +2,13 @@ from django.contrib import admin
 
 from agencies.models import (
     Agency,
+    AgencyAlias,
     AuditEntry,
     Domain,
     Membership,
     PostingImport,
     Procedure,
+    ProcedureAlias,
     StaffPosting,
 )
 
@@ -18,6 +20,24 @@ class AgencyAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent", "merged_from"]
     readonly_fields = ["path"]
+
+
+@admin.register(AgencyAlias)
+class AgencyAliasAdmin(admin.ModelAdmin):
+    """Names mapped on the imports page; an administrator may correct or remove one."""
+
+    list_display = ["name", "agency", "created_by", "created_at"]
+    search_fields = ["name", "normalised", "agency__name", "agency__code"]
+    autocomplete_fields = ["agency"]
+    readonly_fields = ["created_by", "created_at"]
+
+
+@admin.register(ProcedureAlias)
+class ProcedureAliasAdmin(admin.ModelAdmin):
+    list_display = ["name", "procedure", "created_by", "created_at"]
+    search_fields = ["name", "normalised", "procedure__name", "procedure__code"]
+    autocomplete_fields = ["procedure"]
+    readonly_fields = ["created_by", "created_at"]
 
 
 @admin.register(Domain)

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from agencies.names import normalise_name
+
 PROCEDURE_CODE_PATTERN = r"^\d\.\d{6}$"
 
 
@@ -214,6 +216,61 @@ class Procedure(models.Model):
         return f"{self.code} {self.name}"
 
 
+class AgencyAlias(models.Model):
+    """Another name under which files name an agency (domain.md section 11, "Agency by name"):
+    set once by the province office when a file named the agency in a way the portal did not
+    know, and applied to every later file. `normalised` (agencies.names.normalise_name) is
+    the key: a name means one agency only."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    name = models.CharField(_("tên gọi khác"), max_length=500)
+    normalised = models.CharField(max_length=500, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tên gọi khác của đơn vị")
+        verbose_name_plural = _("tên gọi khác của đơn vị")
+        ordering = ["normalised"]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.agency_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.normalised = normalise_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class ProcedureAlias(models.Model):
+    """Another name under which files name a procedure, as `AgencyAlias` for agencies."""
+
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("thủ tục"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    name = models.CharField(_("tên gọi khác"), max_length=500)
+    normalised = models.CharField(max_length=500, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tên gọi khác của thủ tục")
+        verbose_name_plural = _("tên gọi khác của thủ tục")
+        ordering = ["normalised"]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.procedure_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.normalised = normalise_name(self.name)
+        super().save(*args, **kwargs)
+
+
 class Role(models.TextChoices):
     PROVINCE_OFFICE = "province_office", _("Văn phòng UBND tỉnh")
     AGENCY_HEAD = "agency_head", _("Thủ trưởng đơn vị")
@@ -265,6 +322,8 @@ class AuditAction(models.TextChoices):
     POSTING_CREATE = "posting.create", _("Thêm biệt phái")
     POSTING_UPDATE = "posting.update", _("Sửa biệt phái")
     POSTING_IMPORT = "posting.import", _("Nhập danh sách biệt phái")
+    AGENCY_ALIAS = "agency.alias", _("Gán tên gọi khác cho đơn vị")
+    PROCEDURE_ALIAS = "procedure.alias", _("Gán tên gọi khác cho thủ tục")
 
 
 class AuditEntry(models.Model):

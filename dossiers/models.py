@@ -320,6 +320,44 @@ class ImportRowError(models.Model):
         return f"dòng {self.row_number}, cột {self.column}: {self.message}"
 
 
+class UnresolvedNameKind(models.TextChoices):
+    AGENCY = "agency", _("Đơn vị")
+    PROCEDURE = "procedure", _("Thủ tục")
+
+
+class ImportUnresolvedName(models.Model):
+    """A name a dossier file gives for an agency (or procedure) that matches none, or several
+    (domain.md section 11, "Agency by name"). Its rows are rejected; on the web the import stops
+    at a mapping step where the province office maps each such name once (an alias)."""
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="unresolved_names"
+    )
+    kind = models.CharField(_("loại"), max_length=12, choices=UnresolvedNameKind.choices)
+    name = models.CharField(_("tên trong tệp"), max_length=500)
+    normalised = models.CharField(max_length=500)
+    rows = models.PositiveIntegerField(_("số dòng"))
+    # The codes of the agencies (procedures) sharing the name, when it is ambiguous.
+    candidates = models.TextField(_("trùng tên với"), blank=True)
+
+    class Meta:
+        verbose_name = _("tên chưa xác định")
+        verbose_name_plural = _("tên chưa xác định")
+        ordering = ["batch", "kind", "-rows", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "kind", "normalised"], name="unresolved_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rows})"
+
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.candidates)
+
+
 class TouchedCell(models.Model):
     """An (agency, calendar month) whose KPI facts an import or an edit may have changed.
 

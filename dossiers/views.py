@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from agencies.access import require_role
-from agencies.models import Role
-from dossiers import web_imports
+from agencies.models import Agency, Role
+from dossiers import name_mapping, web_imports
 from dossiers.forms import ImportUploadForm
 from dossiers.models import ImportBatch, ImportStatus
 
@@ -83,7 +83,12 @@ def _detail_context(batch: ImportBatch) -> dict[str, object]:
         "delayed": web_imports.batch_delayed(batch),
     }
     if progress.done:
+        unresolved = name_mapping.batch_unresolved_names(batch)
         context |= {
+            "unresolved": unresolved,
+            "agencies": Agency.objects.order_by("path").only("pk", "code", "name", "path")
+            if any(c.unresolved.kind == "agency" for c in unresolved)
+            else [],
             "errors": web_imports.batch_errors(batch),
             "error_count": web_imports.batch_error_count(batch),
             "warning_count": web_imports.batch_warning_count(batch),
@@ -106,6 +111,33 @@ def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
         return render(request, "dossiers/import_detail.html", context, status=409)
     if getattr(batch, "processing_delayed", False):
         messages.warning(request, DELAYED_APPLY)
+    return redirect("imports:detail", batch_id=batch.pk)
+
+
+@require_POST
+@imports_access
+def import_map(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The mapping step: the office's agency (procedure) for each unresolved name of the batch,
+    remembered for every later file; the batch is then checked again."""
+    batch = _batch_or_404(batch_id)
+    chosen = {key: value for key, value in request.POST.items() if key.startswith("name-")}
+    try:
+        mapped = name_mapping.import_names_map(batch=batch, chosen=chosen, user=request.user)
+    except name_mapping.NameMappingError as exc:
+        batch.refresh_from_db()
+        context = _detail_context(batch)
+        context["mapping_refused"] = str(exc)
+        status = 400 if batch.status == ImportStatus.VALIDATED else 409
+        return render(request, "dossiers/import_detail.html", context, status=status)
+    messages.success(
+        request,
+        ngettext(
+            "Đã ghi nhớ cách gán %(count)d tên; tệp đang được kiểm tra lại.",
+            "Đã ghi nhớ cách gán %(count)d tên; tệp đang được kiểm tra lại.",
+            mapped,
+        )
+        % {"count": mapped},
+    )
     return redirect("imports:detail", batch_id=batch.pk)
 
 

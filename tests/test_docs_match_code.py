@@ -17,11 +17,10 @@ DOCS = {"README.md": ROOT / "README.md", "operations.md": ROOT / "docs" / "opera
 
 
 def documented_default(document: Path, variable: str) -> str:
-    """The "Default" cell of the variable's own row in a `| Variable | Default | Meaning |` table."""
+    """The "Default" cell of the variable's own row in a `| Variable | Default | Meaning |`
+    table."""
     rows = [
-        line
-        for line in document.read_text().splitlines()
-        if line.startswith(f"| `{variable}` |")
+        line for line in document.read_text().splitlines() if line.startswith(f"| `{variable}` |")
     ]
     assert len(rows) == 1, f"{document.name}: {len(rows)} rows for {variable}"
     return rows[0].split("|")[2].strip()
@@ -62,7 +61,9 @@ def test_a_production_process_does_not_answer_to_the_test_client_host():
 @pytest.mark.django_db
 def test_the_readme_says_what_home_affairs_may_change_and_the_portal_agrees(client):
     row = next(
-        line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `noivu`")
+        line
+        for line in (ROOT / "README.md").read_text().splitlines()
+        if line.startswith("| `noivu`")
     )
     assert re.search(r"changes one thing: the ranking weights", row)
     assert "no imports, targets" in row

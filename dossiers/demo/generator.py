@@ -657,4 +657,103 @@ def generate_demo(*, seed: int = SEED) -> DemoData:
         .drop("_order", "prefix")
         .select("code", pl.exclude("code"))
     )
+    frame = _one_stop_facts(frame, seed=seed)
     return DemoData(agencies=cat.agencies, procedures=cat.procedures, dossiers=frame)
+
+
+# The second half of 2023 comes as the national sync record (domain.md section 11), with the
+# facts only that layout carries: statuses, supplementation, dossiers never received. None of it
+# touches the first half of 2023 (every such dossier is received from 1/7/2023 on, or never), so
+# the directive's table stays exact on both bases whatever the supplementation rule does.
+LAYOUT_SECTION_9, LAYOUT_SYNC = "section9", "sync"
+SUPPLEMENTED_SHARE = 0.03  # finished dossiers that had a supplementation request
+WAITING = 40  # December 2023 dossiers still waiting for the applicant's documents
+NEVER_RECEIVED = 120  # filed online but never received (status 1) or refused (status 3)
+
+
+def _one_stop_facts(frame: pl.DataFrame, *, seed: int) -> pl.DataFrame:
+    """Add status, supplementation and layout columns; a generator of its own keeps every
+    earlier draw (and so every other dossier) as it was."""
+    rng = np.random.default_rng(seed + 1)
+    n = frame.height
+    sync = (frame["segment"] == SEGMENT_H2).to_numpy()
+    received = frame["received_at"].to_numpy().astype("datetime64[s]")
+    finished = frame["finished_at"].to_numpy().astype("datetime64[s]")
+    apologised = frame["apology_issued_at"].is_not_null().to_numpy()
+
+    # Statuses: returned or processed; a few withdrawn (7) or stopped (8), with no result.
+    u = rng.random(n)
+    status = np.select([u < 0.01, u < 0.02, u < 0.15], [7, 8, 9], default=10).astype(np.int16)
+    e_result = frame["e_result"].to_numpy() & ~np.isin(status, (7, 8))
+
+    # Supplementation of finished dossiers: asked part-way, completed before the end.
+    requests = np.zeros(n, dtype=np.int16)
+    requested = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    completed = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    span = (finished - received).astype(np.int64)
+    candidates = np.flatnonzero(sync & (span >= 2 * 86_400))
+    chosen = candidates[rng.random(len(candidates)) < SUPPLEMENTED_SHARE]
+    asked = (
+        received[chosen]
+        + (span[chosen] * rng.uniform(0.15, 0.45, len(chosen))).astype(np.int64) * SECOND
+    )
+    rest = (finished[chosen] - asked).astype(np.int64)
+    requested[chosen] = asked
+    completed[chosen] = (
+        asked + (rest * rng.uniform(0.1, 0.6, len(chosen))).astype(np.int64) * SECOND
+    )
+    requests[chosen] = np.where(rng.random(len(chosen)) < 0.2, 2, 1)
+
+    # Still with the applicant at the end of the demo: open, status 5, no completion.
+    december = np.flatnonzero(
+        sync & ~apologised & (received >= np.datetime64("2023-12-01T00:00:00")) & (requests == 0)
+    )
+    waiting = np.sort(rng.choice(december, size=min(WAITING, len(december)), replace=False))
+    due = frame["due_at"].to_numpy().astype("datetime64[s]")
+    requested[waiting] = (
+        received[waiting] + ((due - received)[waiting].astype(np.int64) // 3) * SECOND
+    )
+    requests[waiting] = 1
+    status[waiting] = 5
+    finished[waiting] = np.datetime64("NaT", "s")
+    e_result[waiting] = False
+    status[~sync] = 0  # section 9's layout has no status
+
+    frame = frame.with_columns(
+        finished_at=pl.Series(finished.astype("datetime64[us]")),
+        e_result=pl.Series(e_result),
+        status=pl.Series(status).replace(0, None),
+        supplement_requests=pl.Series(requests),
+        supplement_requested_at=pl.Series(requested.astype("datetime64[us]")),
+        supplement_completed_at=pl.Series(completed.astype("datetime64[us]")),
+        layout=pl.Series(np.where(sync, LAYOUT_SYNC, LAYOUT_SECTION_9)),
+    )
+    return pl.concat([frame, _never_received(frame, rng)])
+
+
+def _never_received(frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """Dossiers filed online that the one-stop office never received (status 1) or refused
+    (status 3): stored, counted nowhere. They keep the day they were filed as their received
+    date, which the sync record may give or leave empty (the importer takes both; the tests
+    cover the empty one)."""
+    sync = frame.filter(pl.col("layout") == LAYOUT_SYNC)
+    picked = sync[np.sort(rng.choice(sync.height, size=NEVER_RECEIVED, replace=False)).tolist()]
+    status = np.where(rng.random(NEVER_RECEIVED) < 0.5, 1, 3).astype(np.int16)
+    empty = pl.lit(None, pl.Datetime("us"))
+    return picked.with_columns(
+        code=pl.col("code") + pl.Series(np.where(status == 1, "-DK", "-TC")),
+        channel=pl.lit("truc_tuyen"),
+        finished_at=empty,
+        components_digitized=pl.lit(0, pl.Int64),
+        components_total=pl.lit(1, pl.Int64),
+        e_result=pl.lit(False),
+        fee=pl.lit(0, pl.Int64),
+        paid_online=pl.lit(False),
+        apology_issued_at=empty,
+        apology_new_due_at=empty,
+        apology_reason=pl.lit(None, pl.String),
+        status=pl.Series(status),
+        supplement_requests=pl.lit(0, pl.Int16),
+        supplement_requested_at=empty,
+        supplement_completed_at=empty,
+    )

@@ -20,7 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from agencies.models import Agency, Domain, Membership, Procedure
-from dossiers.demo.generator import DemoData, generate_demo
+from dossiers.demo.generator import LAYOUT_SECTION_9, LAYOUT_SYNC, DemoData, generate_demo
 from dossiers.demo.reference import DEMO_PASSWORD, DEMO_USERS, PROVINCE_CODE, demo_procedures
 from dossiers.models import (
     Apology,
@@ -35,9 +35,15 @@ from dossiers.services import import_file
 AGENCIES_FILE = "quang-tri-demo-don-vi.csv"
 PROCEDURES_FILE = "quang-tri-demo-thu-tuc.csv"
 DOSSIERS_FILE = "quang-tri-demo-ho-so.csv"
-DEMO_FILES = (AGENCIES_FILE, PROCEDURES_FILE, DOSSIERS_FILE)
+# The second half of 2023 as the national sync record (domain.md section 11).
+SYNC_FILE = "quang-tri-demo-ho-so-dong-bo.csv"
+DEMO_FILES = (AGENCIES_FILE, PROCEDURES_FILE, DOSSIERS_FILE, SYNC_FILE)
 
 DATE_TIME = "%d/%m/%Y %H:%M:%S"
+SYNC_DATE_TIME = "%Y%m%d%H%M%S"
+# The local suffix the province's one-stop system adds to national procedure codes.
+SYNC_PROCEDURE_SUFFIX = ".000.00.00.H45"
+RESULT_LINK = "https://dichvucong.quangtri.gov.vn/ket-qua/"
 
 
 class DemoLoadError(Exception):
@@ -56,19 +62,27 @@ class DemoLoadResult:
 
 
 def demo_is_loaded() -> bool:
-    """The demo's dossier file was applied and the demo users exist."""
-    applied = ImportBatch.objects.filter(
-        kind=ImportKind.DOSSIERS,
-        original_name=DOSSIERS_FILE,
-        status=ImportStatus.APPLIED,
-        dry_run=False,
-    ).exists()
+    """The demo's dossier files were applied and the demo users exist."""
+    applied = (
+        ImportBatch.objects.filter(
+            kind=ImportKind.DOSSIERS,
+            original_name__in=(DOSSIERS_FILE, SYNC_FILE),
+            status=ImportStatus.APPLIED,
+            dry_run=False,
+        )
+        .values("original_name")
+        .distinct()
+        .count()
+        == 2
+    )
     users = get_user_model().objects.filter(username__in=[u.username for u in DEMO_USERS])
     return applied and users.count() == len(DEMO_USERS)
 
 
 def demo_write_files(*, data: DemoData, directory: Path) -> dict[str, Path]:
-    """The demo as the CSV files a one-stop system exports (domain.md section 9)."""
+    """The demo as the CSV files a one-stop system exports: agencies, procedures and dossiers up
+    to June 2023 in section 9's layout, the second half of 2023 as the national sync record
+    (domain.md section 11)."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / name for name in DEMO_FILES}
     pl.DataFrame(
@@ -89,7 +103,7 @@ def demo_write_files(*, data: DemoData, directory: Path) -> dict[str, Path]:
             "Kết quả bản giấy": [int(p.paper_result) for p in data.procedures],
         }
     ).write_csv(paths[PROCEDURES_FILE])
-    frame = data.dossiers.sort("received_at", "code")
+    frame = data.dossiers.filter(pl.col("layout") == LAYOUT_SECTION_9).sort("received_at", "code")
     frame.select(
         pl.col("code").alias("Mã hồ sơ"),
         pl.col("agency").alias("Mã đơn vị"),
@@ -107,7 +121,51 @@ def demo_write_files(*, data: DemoData, directory: Path) -> dict[str, Path]:
         pl.col("apology_new_due_at").dt.strftime(DATE_TIME).alias("Ngày hẹn lại"),
         pl.col("apology_reason").alias("Lý do quá hạn"),
     ).write_csv(paths[DOSSIERS_FILE])
+    _sync_records(data.dossiers.filter(pl.col("layout") == LAYOUT_SYNC)).write_csv(paths[SYNC_FILE])
     return paths
+
+
+def _sync_records(frame: pl.DataFrame) -> pl.DataFrame:
+    """Dossiers as the one-stop system syncs them to the National Public Service Portal: the
+    field names, codes and date form of domain.md section 11."""
+
+    def stamp(column: str) -> pl.Expr:
+        return pl.col(column).dt.strftime(SYNC_DATE_TIME)
+
+    channel_code = {"truc_tiep": "1", "truc_tuyen": "2", "buu_chinh": "3"}
+    return frame.sort("received_at", "code", nulls_last=True).select(
+        pl.col("code").alias("MaHoSo"),
+        pl.col("agency").alias("MaDonVi"),
+        (pl.col("procedure") + SYNC_PROCEDURE_SUFFIX).alias("MaTTHC"),
+        pl.col("channel").replace_strict(channel_code).alias("KenhThucHien"),
+        stamp("received_at").alias("NgayTiepNhan"),
+        stamp("due_at").alias("NgayHenTra"),
+        stamp("finished_at").alias("NgayKetThucXuLy"),
+        pl.col("status").cast(pl.String).alias("TrangThaiHoSo"),
+        (pl.col("components_digitized") == pl.col("components_total"))
+        .cast(pl.Int8)
+        .alias("HoSoCoThanhPhanSoHoa"),
+        pl.when(pl.col("e_result"))
+        .then(pl.lit(RESULT_LINK) + pl.col("code") + pl.lit(".pdf"))
+        .alias("DuongDanTepTinKetQua"),
+        # Paid online: on the national portal, or (one in four) the province's gateway.
+        pl.when(pl.col("paid_online"))
+        .then(pl.when(pl.col("code").str.ends_with("3")).then(pl.lit("2")).otherwise(pl.lit("1")))
+        .otherwise(pl.lit("0"))
+        .alias("DuocThanhToanTrucTuyen"),
+        pl.when(pl.col("fee") > 0)
+        .then(
+            pl.concat_str(pl.lit('[{"TenPhiLePhi": "Lệ phí", "Gia": '), pl.col("fee"), pl.lit("}]"))
+        )
+        .otherwise(pl.lit("[]"))
+        .alias("DanhSachLePhi"),
+        pl.col("supplement_requests").alias("SoLanYeuCauBoSung"),
+        stamp("supplement_requested_at").alias("NgayYeuCauBoSung"),
+        stamp("supplement_completed_at").alias("NgayHoanThanhBoSung"),
+        stamp("apology_issued_at").alias("NgayXinLoi"),
+        stamp("apology_new_due_at").alias("NgayHenLai"),
+        pl.col("apology_reason").alias("LyDoQuaHan"),
+    )
 
 
 def demo_users_create() -> None:
@@ -203,6 +261,7 @@ def demo_load(
             (ImportKind.AGENCIES, AGENCIES_FILE),
             (ImportKind.PROCEDURES, PROCEDURES_FILE),
             (ImportKind.DOSSIERS, DOSSIERS_FILE),
+            (ImportKind.DOSSIERS, SYNC_FILE),
         ):
             clock = time.perf_counter()
             log(f"Nhập {name}…")

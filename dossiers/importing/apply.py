@@ -37,10 +37,21 @@ from dossiers.importing.reading import ROW
 from dossiers.models import Apology, ApologySource, Dossier, TouchedCell
 
 STAGING = "import_staging_dossiers"
-_DATETIMES = ("received_at", "due_at", "finished_at", "apology_issued_at", "apology_new_due_at")
+_DATETIMES = (
+    "received_at",
+    "submitted_at",
+    "due_at",
+    "finished_at",
+    "supplement_requested_at",
+    "supplement_completed_at",
+    "apology_issued_at",
+    "apology_new_due_at",
+)
 _BOOLEANS = ("e_result", "paid_online")
-# The dossier facts an import sets, besides the procedure (resolved from its code by a join).
-_FACTS = tuple(
+# The dossier facts an import sets, besides the procedure (resolved from its code by a join). A
+# file gives some of them (`dossier_rows.given_facts`): only those are compared and updated on a
+# stored dossier; a new dossier gets the staged value of every one (NULL for an unknown fact).
+FACTS = tuple(
     c for c in STAGED_COLUMNS if c not in ("code", "procedure_code") and "apology" not in c
 )
 
@@ -50,11 +61,14 @@ _PG_TYPES = {
     "agency_id": "bigint",
     "procedure_code": "text",
     "channel": "text",
+    "status": "smallint",
     "components_total": "integer",
     "components_digitized": "integer",
     "e_result": "boolean",
     "fee": "bigint",
     "paid_online": "boolean",
+    "supplement_requests": "integer",
+    "late_reason": "text",
     "apology_reason": "text",
     **dict.fromkeys(_DATETIMES, "timestamptz"),
 }
@@ -136,11 +150,12 @@ def finish_staging() -> None:
             cursor.execute(f"ANALYZE {STAGING}")
 
 
-def _changed(*, with_apologies: bool) -> str:
-    """SQL true when staged row `s` would change dossier `d` (joined with `p`, `a`)."""
-    facts = [_differs(f"d.{name}", f"s.{name}") for name in _FACTS]
-    facts.append(_differs("d.procedure_id", "p.id"))
-    condition = " OR ".join(facts)
+def _changed(*, with_apologies: bool, facts: tuple[str, ...]) -> str:
+    """SQL true when staged row `s` would change dossier `d` (joined with `p`, `a`) in one of
+    the `facts` the file gives."""
+    differences = [_differs(f"d.{name}", f"s.{name}") for name in facts]
+    differences.append(_differs("d.procedure_id", "p.id"))
+    condition = " OR ".join(differences)
     if with_apologies:
         condition += f" OR ({_apology_changed()})"
     return condition
@@ -170,8 +185,8 @@ _JOINS = (
 )
 
 
-def count_changes(*, with_apologies: bool) -> Counts:
-    changed = _changed(with_apologies=with_apologies)
+def count_changes(*, with_apologies: bool, facts: tuple[str, ...] = FACTS) -> Counts:
+    changed = _changed(with_apologies=with_apologies, facts=facts)
     sql = (
         "SELECT COUNT(*), "
         "COALESCE(SUM(CASE WHEN d.id IS NULL THEN 1 ELSE 0 END), 0), "
@@ -225,13 +240,15 @@ def register_procedures(new_procedures: pl.DataFrame) -> None:
     )
 
 
-def upsert_dossiers(*, batch_id: int, now: dt.datetime) -> None:
-    names = ["code", "procedure_id", *_FACTS]
-    selected = ["s.code", "p.id", *(f"s.{name}" for name in _FACTS)]
+def upsert_dossiers(*, batch_id: int, now: dt.datetime, facts: tuple[str, ...] = FACTS) -> None:
+    """Insert new dossiers with every staged fact; update only the `facts` the file gives."""
+    names = ["code", "procedure_id", *FACTS]
+    selected = ["s.code", "p.id", *(f"s.{name}" for name in FACTS)]
+    written = ["procedure_id", *(name for name in FACTS if name in facts)]
     updates = ", ".join(
-        f"{name} = excluded.{name}" for name in [*names[1:], "import_batch_id", "updated_at"]
+        f"{name} = excluded.{name}" for name in [*written, "import_batch_id", "updated_at"]
     )
-    changed = " OR ".join(_differs(f"{{dossier}}.{name}", f"excluded.{name}") for name in names[1:])
+    changed = " OR ".join(_differs(f"{{dossier}}.{name}", f"excluded.{name}") for name in written)
     sql = (
         "INSERT INTO {dossier} (" + ", ".join([*names, "import_batch_id", "updated_at"]) + ") "
         "SELECT " + ", ".join([*selected, "%s", "%s"]) + " FROM {staging} s "
@@ -281,13 +298,14 @@ def upsert_apologies(*, now: dt.datetime) -> None:
 
 
 def touched_cells(
-    *, with_apologies: bool, today: dt.date, time_zone: str
+    *, with_apologies: bool, today: dt.date, time_zone: str, facts: tuple[str, ...] = FACTS
 ) -> set[tuple[int, dt.date]]:
     """(agency, month) of the old and new version of each created or changed staged dossier.
 
-    Run before the upsert: afterwards the old versions are gone.
+    Run before the upsert: afterwards the old versions are gone. A version never received
+    (no received date: status 1 or 3) counts in no month.
     """
-    changed = _changed(with_apologies=with_apologies)
+    changed = _changed(with_apologies=with_apologies, facts=facts)
     joins = _JOINS.format(**_tables())
     versions = (
         f"SELECT d.agency_id, d.received_at, d.finished_at {joins} "
@@ -307,6 +325,8 @@ def touched_cells(
     this_month = today.replace(day=1)
     cells: set[tuple[int, dt.date]] = set()
     for agency_id, first, last in spans:
+        if first is None:
+            continue
         for month in _months(_as_date(first), _as_date(last) if last else this_month):
             cells.add((agency_id, month))
     return cells

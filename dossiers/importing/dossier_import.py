@@ -8,19 +8,23 @@ import polars as pl
 from django.utils import timezone
 
 from agencies.models import Agency, Procedure
+from agencies.selectors import agency_name_index, procedure_name_index
 from dossiers.importing import apply
 from dossiers.importing.base import Importer, Progress
 from dossiers.importing.dossier_rows import (
-    mark_duplicates,
+    UnresolvedName,
+    given_facts,
+    prepare,
     procedures_to_register,
+    require_columns,
     validate_dossiers,
 )
 from dossiers.importing.headers import DOSSIER_COLUMNS
-from dossiers.importing.outcome import ERROR_SCHEMA, Counts
+from dossiers.importing.outcome import ERROR_SCHEMA, Counts, no_errors
 from dossiers.importing.reading import ROW
+from dossiers.models import ImportUnresolvedName
 from dossiers.signals import dossiers_changed
 
-APOLOGY_COLUMNS = ("apology_issued_at", "apology_new_due_at", "apology_reason")
 PORTAL_APOLOGY_KEPT = (
     "Hồ sơ đã có phiếu xin lỗi ghi nhận trên cổng: giữ phiếu đó, bỏ qua các cột xin lỗi của "
     "dòng này; các thông tin khác của hồ sơ vẫn được nhập."
@@ -40,42 +44,59 @@ class DossierImport(Importer):
         self._staging.__exit__(*exc_info)
 
     def check(self, frame: pl.DataFrame, *, headers: dict[str, str], progress: Progress):
+        require_columns(headers, file_name=self.batch.original_name)
         self.headers = headers
-        self.with_apologies = any(key in headers for key in APOLOGY_COLUMNS)
+        self.facts = given_facts(headers)
+        # Only a file with apology dates speaks for apologies (an empty one removes an imported
+        # apology); a reason alone is kept with the dossier (Dossier.late_reason).
+        self.with_apologies = "apology_issued_at" in headers
         agencies = dict(Agency.objects.values_list("code", "id"))
         validity = _validity_frame()
+        agency_header = next(
+            (
+                headers[k]
+                for k in ("agency_code", "agency_name", "agency_name_received")
+                if k in headers
+            ),
+            "",
+        )
         self.outside_validity: list[pl.DataFrame] = []
         procedures = set(Procedure.objects.values_list("code", flat=True))
-        frame = mark_duplicates(frame)
+        frame, unresolved = prepare(
+            frame, agency_names=agency_name_index(), procedure_names=procedure_name_index()
+        )
+        _record_unresolved(self.batch.pk, unresolved)
         self.new_procedures = procedures_to_register(frame, known=procedures)
         procedures |= set(self.new_procedures.get_column("procedure_code").to_list())
-        errors = []
+        errors, warnings = [], []
         for offset in range(0, frame.height, self.chunk_rows):
             chunk = frame.slice(offset, self.chunk_rows)
-            rows, chunk_errors = validate_dossiers(
+            checked = validate_dossiers(
                 chunk,
                 headers=headers,
                 agencies=agencies,
                 procedures=procedures,
                 time_zone=self.time_zone,
             )
-            apply.stage_rows(rows, time_zone=self.time_zone)
+            apply.stage_rows(checked.rows, time_zone=self.time_zone)
             if validity.height:
                 self.outside_validity.append(
-                    _outside_validity(rows, validity, header=headers["agency_code"])
+                    _outside_validity(checked.rows, validity, header=agency_header)
                 )
-            errors.append(chunk_errors)
+            errors.append(checked.errors)
+            warnings.append(checked.warnings)
             progress(offset + chunk.height)
         apply.finish_staging()
-        return pl.concat(errors)
+        self.row_warnings = pl.concat(warnings) if warnings else no_errors()
+        return pl.concat(errors) if errors else no_errors()
 
     def count(self) -> Counts:
-        return apply.count_changes(with_apologies=self.with_apologies)
+        return apply.count_changes(with_apologies=self.with_apologies, facts=self.facts)
 
     def warnings(self) -> pl.DataFrame:
         rows = apply.portal_apology_conflicts() if self.with_apologies else []
-        header = self.headers.get("apology_issued_at") or self.headers.get("apology_reason", "")
-        apologies = pl.DataFrame(
+        header = self.headers.get("apology_issued_at", "")
+        portal = pl.DataFrame(
             {
                 "row": rows,
                 "column": [header] * len(rows),
@@ -84,20 +105,23 @@ class DossierImport(Importer):
             },
             schema=ERROR_SCHEMA,
         )
-        return pl.concat([apologies, *self.outside_validity]).sort("row", maintain_order=True)
+        return pl.concat([portal, self.row_warnings, *self.outside_validity]).sort(
+            "row", maintain_order=True
+        )
 
     def write(self) -> Counts:
         now = timezone.now()
         apply.register_procedures(self.new_procedures)
-        counts = apply.count_changes(with_apologies=self.with_apologies)
+        counts = apply.count_changes(with_apologies=self.with_apologies, facts=self.facts)
         if not counts.created and not counts.updated:
             return counts  # a re-imported file: nothing to write, nothing touched
         cells = apply.touched_cells(
             with_apologies=self.with_apologies,
             today=timezone.localdate(now),
             time_zone=self.time_zone,
+            facts=self.facts,
         )
-        apply.upsert_dossiers(batch_id=self.batch.pk, now=now)
+        apply.upsert_dossiers(batch_id=self.batch.pk, now=now, facts=self.facts)
         if self.with_apologies:
             apply.upsert_apologies(now=now)
         apply.record_touched_cells(cells)
@@ -155,3 +179,23 @@ def _outside_validity(rows: pl.DataFrame, validity: pl.DataFrame, *, header: str
             ),
         ).alias("message"),
     ).cast(ERROR_SCHEMA)
+
+
+def _record_unresolved(batch_id: int, names: list[UnresolvedName]) -> None:
+    """Keep the batch's unknown and ambiguous names for the mapping step (replacing those of an
+    earlier check of the same batch)."""
+    ImportUnresolvedName.objects.filter(batch_id=batch_id).delete()
+    ImportUnresolvedName.objects.bulk_create(
+        [
+            ImportUnresolvedName(
+                batch_id=batch_id,
+                kind=name.kind,
+                name=name.name[:500],
+                normalised=name.normalised[:500],
+                rows=name.rows,
+                candidates=", ".join(name.candidates),
+            )
+            for name in names
+        ],
+        ignore_conflicts=True,  # two names that differ only past 500 characters
+    )

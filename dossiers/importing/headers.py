@@ -26,13 +26,16 @@ def normalise_label(text: str) -> str:
 @dataclass(frozen=True)
 class Column:
     key: str  # the name the importer uses internally
-    header: str  # the Vietnamese header of domain.md section 9
+    header: str  # the Vietnamese header of domain.md section 9 (or 11)
     alias: str  # its ASCII alias
     required: bool = False
+    # Other names of the same column: the national sync record's field names and the headers of
+    # one-stop list exports (domain.md section 11). They match like the header.
+    names: tuple[str, ...] = ()
 
     def matches(self, label: str) -> bool:
         key = normalise_label(label)
-        return key in (normalise_label(self.header), normalise_label(self.alias))
+        return key in {normalise_label(name) for name in (self.header, self.alias, *self.names)}
 
     @property
     def described(self) -> str:
@@ -58,26 +61,89 @@ PROCEDURE_COLUMNS = (
     Column("paper_result", "Kết quả bản giấy", "ket_qua_ban_giay"),
 )
 
+# The dossier file's columns in both layouts: section 9's headers, and section 11's sync fields
+# and list-export headers as further names. Facts that two layouts give in different forms
+# (channel as a word or as KenhThucHien 1/2/3, components as counts or as one flag, …) are
+# separate columns; `dossier_rows` merges them. Which columns a dossier file must have is
+# `dossier_rows.require_columns` (the agency and the procedure by code or by name).
 DOSSIER_COLUMNS = (
-    Column("code", "Mã hồ sơ", "ma_ho_so", required=True),
-    Column("agency_code", "Mã đơn vị", "ma_don_vi", required=True),
-    Column("procedure_code", "Mã thủ tục", "ma_thu_tuc", required=True),
-    Column("procedure_name", "Tên thủ tục", "ten_thu_tuc"),
-    Column("domain", "Lĩnh vực", "linh_vuc"),
-    Column("channel", "Kênh nộp", "kenh_nop", required=True),
-    Column("received_at", "Ngày tiếp nhận", "ngay_tiep_nhan", required=True),
-    Column("due_at", "Ngày hẹn trả", "ngay_hen_tra", required=True),
-    Column("finished_at", "Ngày kết thúc xử lý", "ngay_ket_thuc"),
-    Column("components_total", "Số thành phần hồ sơ", "so_thanh_phan", required=True),
+    Column("code", "Mã hồ sơ", "ma_ho_so", required=True, names=("MaHoSo",)),
+    Column("agency_code", "Mã đơn vị", "ma_don_vi", names=("MaDonVi", "MaCoQuan", "Mã cơ quan")),
     Column(
-        "components_digitized", "Số thành phần đã số hóa", "so_thanh_phan_so_hoa", required=True
+        "agency_name",
+        "Tên đơn vị",
+        "ten_don_vi",
+        names=("TenDonVi", "DonViXuLy", "Đơn vị giải quyết", "Đơn vị xử lý"),
+    ),
+    Column("agency_name_received", "Đơn vị tiếp nhận", "don_vi_tiep_nhan"),
+    Column("procedure_code", "Mã thủ tục", "ma_thu_tuc", names=("MaTTHC", "Mã TTHC")),
+    Column(
+        "procedure_name",
+        "Tên thủ tục",
+        "ten_thu_tuc",
+        names=("TenTTHC", "Tên thủ tục hành chính", "Tên TTHC"),
+    ),
+    Column("domain", "Lĩnh vực", "linh_vuc", names=("TenLinhVuc", "Tên lĩnh vực")),
+    Column("domain_code", "Mã lĩnh vực", "ma_linh_vuc", names=("MaLinhVuc",)),
+    Column("channel", "Kênh nộp", "kenh_nop"),
+    Column("channel_code", "Kênh thực hiện", "kenh_thuc_hien", names=("KenhThucHien",)),
+    Column("status", "Trạng thái", "trang_thai", names=("TrangThaiHoSo", "Trạng thái hồ sơ")),
+    Column("received_at", "Ngày tiếp nhận", "ngay_tiep_nhan", required=True, names=("Ngày nhận",)),
+    Column("submitted_at", "Ngày nộp hồ sơ", "ngay_nop_ho_so", names=("NgayNopHoSo", "Ngày nộp")),
+    Column("due_at", "Ngày hẹn trả", "ngay_hen_tra", required=True, names=("NgayHenTra",)),
+    Column("finished_at", "Ngày kết thúc xử lý", "ngay_ket_thuc", names=("NgayKetThucXuLy",)),
+    Column("result_at", "Ngày có kết quả", "ngay_co_ket_qua", names=("NgayCoKetQua",)),
+    Column(
+        "returned_at",
+        "Ngày trả kết quả",
+        "ngay_tra_ket_qua",
+        names=("NgayTra", "NgayTraKetQua"),
+    ),
+    Column("components_total", "Số thành phần hồ sơ", "so_thanh_phan"),
+    Column("components_digitized", "Số thành phần đã số hóa", "so_thanh_phan_so_hoa"),
+    Column(
+        "digitized_flag",
+        "Hồ sơ có thành phần số hóa",
+        "ho_so_co_thanh_phan_so_hoa",
+        names=("HoSoCoThanhPhanSoHoa",),
     ),
     Column("e_result", "Kết quả điện tử", "ket_qua_dien_tu"),
-    Column("fee", "Phí, lệ phí (đồng)", "phi_le_phi"),
+    Column(
+        "result_link",
+        "Đường dẫn tệp tin kết quả",
+        "duong_dan_tep_tin_ket_qua",
+        names=("DuongDanTepTinKetQua",),
+    ),
+    Column("fee", "Phí, lệ phí (đồng)", "phi_le_phi", names=("LePhi", "Lệ phí", "Phí, lệ phí")),
+    Column("fee_list", "Danh sách lệ phí", "danh_sach_le_phi", names=("DanhSachLePhi",)),
     Column("paid_online", "Thanh toán trực tuyến", "thanh_toan_truc_tuyen"),
-    Column("apology_issued_at", "Ngày xin lỗi", "ngay_xin_loi"),
-    Column("apology_new_due_at", "Ngày hẹn lại", "ngay_hen_lai"),
-    Column("apology_reason", "Lý do quá hạn", "ly_do_qua_han"),
+    Column(
+        "paid_online_code",
+        "Được thanh toán trực tuyến",
+        "duoc_thanh_toan_truc_tuyen",
+        names=("DuocThanhToanTrucTuyen",),
+    ),
+    Column(
+        "supplement_requests",
+        "Số lần yêu cầu bổ sung",
+        "so_lan_yeu_cau_bo_sung",
+        names=("SoLanYeuCauBoSung",),
+    ),
+    Column(
+        "supplement_requested_at",
+        "Ngày yêu cầu bổ sung",
+        "ngay_yeu_cau_bo_sung",
+        names=("NgayYeuCauBoSung",),
+    ),
+    Column(
+        "supplement_completed_at",
+        "Ngày hoàn thành bổ sung",
+        "ngay_hoan_thanh_bo_sung",
+        names=("NgayHoanThanhBoSung",),
+    ),
+    Column("apology_issued_at", "Ngày xin lỗi", "ngay_xin_loi", names=("NgayXinLoi",)),
+    Column("apology_new_due_at", "Ngày hẹn lại", "ngay_hen_lai", names=("NgayHenLai",)),
+    Column("apology_reason", "Lý do quá hạn", "ly_do_qua_han", names=("LyDoQuaHan",)),
 )
 
 

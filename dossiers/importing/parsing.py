@@ -25,6 +25,9 @@ _FORMATS = (
     ("%Y-%m-%dT%H:%M:%S%.f%#z", True, True),
     ("%Y-%m-%d %H:%M:%S%.f%#z", True, True),
     ("%Y-%m-%dT%H:%M%#z", True, True),
+    # The national sync record's forms (domain.md section 11).
+    ("%Y%m%d%H%M%S", True, False),
+    ("%Y%m%d", False, False),
 )
 _LOCAL = pl.Datetime("us")
 
@@ -42,7 +45,8 @@ YES_NO_WORDS = {
 
 
 def parse_datetimes(text: pl.Series, *, time_zone: str, end_of_day: bool = False) -> pl.Series:
-    """Local naive datetimes of `dd/mm/yyyy[ HH:MM[:SS]]` or ISO 8601 cells, null if unreadable.
+    """Local naive datetimes of `dd/mm/yyyy[ HH:MM[:SS]]`, ISO 8601, `yyyyMMddHHmmss` or
+    `yyyyMMdd` cells, null if unreadable.
 
     A cell with a date and no time is 00:00:00, or 23:59:59 with `end_of_day`. An ISO cell with
     an offset ("…+07:00", "…Z") is converted to local time. Seconds are whole (fractions cut).
@@ -91,6 +95,12 @@ def parse_int(column: str) -> pl.Expr:
     return pl.col(column).str.replace_all(r"\s", "").cast(pl.Int64, strict=False)
 
 
+def parse_whole(column: str) -> pl.Expr:
+    """A whole number that may come as a JSON or spreadsheet number ("2", "2.0", " 02 ")."""
+    text = pl.col(column).str.replace_all(r"\s", "").str.replace(r"^(-?\d+)\.0+$", "${1}")
+    return text.cast(pl.Int64, strict=False)
+
+
 def parse_amount(column: str) -> pl.Expr:
     """An amount in đồng: "1500000", "1.500.000", "1,500,000", "1.500.000 đ"; negatives parse as
     negative numbers so that the check can say "negative" rather than "not a number"."""
@@ -102,6 +112,8 @@ def parse_amount(column: str) -> pl.Expr:
         .then(text.str.replace_all(",", "", literal=True))
         .when(text.str.contains(r"^-?\d+$"))
         .then(text)
+        .when(text.str.contains(r"^-?\d+\.0+$"))  # a JSON or spreadsheet number: 50000.0
+        .then(text.str.replace(r"\.0+$", ""))
     )
     return digits.cast(pl.Int64, strict=False)
 

@@ -109,3 +109,20 @@ def write_xlsx(path: Path, rows: list[list], *, sheet: str = "Hồ sơ") -> Path
         worksheet.append(row)
     workbook.save(path)
     return path
+
+
+def table_csv(headers: list[str], rows: list[list[str]], *, separator: str = ",") -> str:
+    """A CSV file with these headers as written (sync field names, list-export headers…)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def records_csv(records: list[dict[str, str]]) -> str:
+    """A CSV of records (the sync layout's field → value), every field of any record a column."""
+    headers: list[str] = []
+    for record in records:
+        headers += [field for field in record if field not in headers]
+    return table_csv(headers, [[record.get(field, "") for field in headers] for record in records])

@@ -17,6 +17,7 @@ The hand-made dossiers (all received 01/06/2023 08:00):
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -419,6 +420,19 @@ class TestTheWorkListPage:
             assert f'name="dossier" value="{code}"' in html
         for code in ("D", "E", "F", "G"):
             assert f'name="dossier" value="{code}"' not in html
+
+    def test_it_shows_the_status_in_words_and_an_unknown_channel_as_unknown(self, world):
+        from dossiers.models import Dossier, DossierStatus
+
+        Dossier.objects.filter(code="A").update(status=DossierStatus.PROCESSING)
+        Dossier.objects.filter(code="B").update(channel=None)
+        html = _client(world, "district_chairman").get("/apologies/").content.decode()
+        row_a = re.search(r'<tr>\s*<td[^>]*><input[^>]*value="A".*?</tr>', html, re.S).group(0)
+        row_b = re.search(r'<tr>\s*<td[^>]*><input[^>]*value="B".*?</tr>', html, re.S).group(0)
+        assert '<td data-label="Trạng thái">Đang xử lý</td>' in row_a
+        assert '<td data-label="Trạng thái">—</td>' in row_b
+        assert '<td data-label="Kênh nộp">Không rõ</td>' in row_b
+        assert "None" not in row_b
 
     def test_the_menu_shows_the_page_to_those_who_may_act(self, world):
         html = _client(world, "department_head").get("/apologies/").content.decode()

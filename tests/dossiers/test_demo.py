@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from io import StringIO
 from zoneinfo import ZoneInfo
 
+import polars as pl
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -273,11 +274,88 @@ class TestTheDemoLogins:
 
 
 class TestLoadingTheDemo:
-    def test_it_went_through_the_importer_and_left_three_applied_batches(self, demo):
+    def test_it_went_through_the_importer_and_left_four_applied_batches(self, demo):
         batches = ImportBatch.objects.filter(source="demo").order_by("id")
-        assert [b.kind for b in batches] == ["agencies", "procedures", "dossiers"]
+        assert [b.kind for b in batches] == ["agencies", "procedures", "dossiers", "dossiers"]
         assert all(b.status == ImportStatus.APPLIED and b.rejected == 0 for b in batches)
-        assert batches.last().created == Dossier.objects.count()
+        assert batches[2].created + batches[3].created == Dossier.objects.count()
+
+    def test_the_second_half_of_2023_came_as_the_national_sync_record(self, demo):
+        sync = ImportBatch.objects.get(original_name="quang-tri-demo-ho-so-dong-bo.csv")
+        july = datetime(2023, 7, 1, tzinfo=LOCAL)
+        with_status = Dossier.objects.filter(status__isnull=False)
+        assert sync.created == with_status.count() > 100_000
+        # Every dossier of the sync file is received from July 2023 on, or never received.
+        assert not with_status.filter(received_at__lt=july).exists()
+        assert not Dossier.objects.filter(status__isnull=True, received_at__gte=july).exists()
+        assert set(with_status.values_list("status", flat=True).distinct()) == {
+            1,
+            3,
+            5,
+            7,
+            8,
+            9,
+            10,
+        }
+        assert sync.created == Dossier.objects.filter(received_at__gte=july).count()
+
+    def test_never_received_dossiers_are_stored_as_never_received(self, demo):
+        never = Dossier.objects.filter(status__in=[1, 3])
+        assert never.count() == 120
+        assert never.filter(status=1).exists() and never.filter(status=3).exists()
+        assert not never.filter(finished_at__isnull=False).exists()
+        assert not never.filter(received_at__lt=datetime(2023, 7, 1, tzinfo=LOCAL)).exists()
+
+    def test_supplementation_only_in_the_second_half_of_2023(self, demo):
+        supplemented = Dossier.objects.filter(supplement_requests__gt=0)
+        assert supplemented.count() > 1_000
+        assert not supplemented.filter(received_at__lt=datetime(2023, 7, 1, tzinfo=LOCAL)).exists()
+        assert supplemented.filter(supplement_requests=2).exists()
+        finished = supplemented.filter(finished_at__isnull=False)
+        assert not finished.filter(supplement_completed_at__gt=F("finished_at")).exists()
+        assert not finished.filter(
+            supplement_completed_at__lt=F("supplement_requested_at")
+        ).exists()
+        waiting = supplemented.filter(status=5)
+        assert waiting.count() == 40
+        assert not waiting.filter(finished_at__isnull=False).exists()
+        assert not waiting.filter(supplement_completed_at__isnull=False).exists()
+
+    def test_the_sync_record_kept_every_flag_the_indicators_read(self, demo):
+        """The sync layout gives components as one flag: whether all were digitized is kept."""
+        data = generate_demo().dossiers.filter(pl.col("layout") == "sync")
+        sample = data.filter(pl.col("received_at").is_not_null()).head(2_000)
+        stored = {
+            d["code"]: d
+            for d in Dossier.objects.filter(code__in=sample["code"].to_list()).values(
+                "code",
+                "channel",
+                "components_digitized",
+                "components_total",
+                "e_result",
+                "fee",
+                "paid_online",
+                "finished_at",
+                "status",
+            )
+        }
+        assert len(stored) == sample.height
+        for row in sample.iter_rows(named=True):
+            dossier = stored[row["code"]]
+            full = row["components_digitized"] == row["components_total"]
+            assert (dossier["components_digitized"], dossier["components_total"]) == (
+                int(full),
+                1,
+            )
+            assert (dossier["channel"], dossier["e_result"], dossier["fee"]) == (
+                row["channel"],
+                row["e_result"],
+                row["fee"],
+            )
+            assert (dossier["paid_online"], dossier["status"]) == (
+                row["paid_online"],
+                row["status"],
+            )
 
     def test_it_prints_a_summary_and_the_logins(self, demo):
         assert "Đã nạp dữ liệu mẫu Quảng Trị" in demo

@@ -104,6 +104,17 @@ class TestOverdueDossiers:
         assert ">2</td>" in row2 and "Đã xin lỗi" in row2 and "11/03/2023" in row2
         assert ">112</td>" in row4 and "Chưa" in row4 and "Đang giải quyết" in row4
 
+    def test_each_dossier_says_its_status_in_words_when_the_file_gave_one(self, officer):
+        from dossiers.models import Dossier, DossierStatus
+
+        Dossier.objects.filter(code="STP-4").update(status=DossierStatus.SUPPLEMENT_REQUESTED)
+        html = officer.get("/agencies/STP/", H1).content.decode()
+        section = re.search(r'<section id="overdue".*?</section>', html, re.S).group(0)
+        row2 = re.search(r"<tr>\s*<td[^>]*><code>STP-2</code>.*?</tr>", section, re.S).group(0)
+        row4 = re.search(r"<tr>\s*<td[^>]*><code>STP-4</code>.*?</tr>", section, re.S).group(0)
+        assert "(Yêu cầu bổ sung giấy tờ)" in row4
+        assert "data-status" not in row2  # no status given: nothing more than before
+
     def test_it_filters_by_domain_and_sub_unit(self, officer, data):
         civil = data.civil.domain_id
         html = officer.get("/agencies/STP/", {**H1, "domain": civil}).content.decode()

@@ -6,7 +6,6 @@ from agencies.models import (
     AuditEntry,
     Domain,
     Membership,
-    PostingImport,
     Procedure,
     ProcedureAlias,
     StaffPosting,
@@ -100,18 +99,4 @@ class StaffPostingAdmin(admin.ModelAdmin):
     list_filter = ["agency__level"]
     search_fields = ["person_name", "staff_code", "agency__name"]
     autocomplete_fields = ["agency", "former_unit"]
-    raw_id_fields = ["import_batch"]
     date_hierarchy = "start_on"
-
-
-@admin.register(PostingImport)
-class PostingImportAdmin(admin.ModelAdmin):
-    """Read-only: files are imported from the postings page or `import_postings`."""
-
-    list_display = ["created_at", "original_name", "status", "created", "updated", "rejected"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

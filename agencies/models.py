@@ -369,67 +369,10 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.subject_id}"
 
 
-def posting_import_upload_path(batch: PostingImport, filename: str) -> str:
-    # As dossiers' import batches: the stored name is the checksum, never the user's file name.
+def posting_import_upload_path(batch, filename: str) -> str:
+    """Where the staff postings' own import model (migrated into `dossiers.ImportBatch` of kind
+    "postings") stored its files; kept only because migration 0003 refers to it."""
     return f"imports/postings/{batch.sha256[:2]}/{batch.sha256}"
-
-
-class ImportRecord(models.Model):
-    """A file given to an importer: its name, checksum and size (the file itself is stored under
-    the checksum by the concrete model's `file`), who gave it and how, why it was refused, and
-    what the import did to its rows, in the words the `import_*` commands print. Shared by the
-    dossiers' import batches and the staff postings' imports."""
-
-    original_name = models.CharField(_("tên tệp"), max_length=255)
-    sha256 = models.CharField(max_length=64, db_index=True)
-    size = models.BigIntegerField(_("dung lượng (byte)"), default=0)
-    sheet = models.CharField(_("trang tính"), max_length=255, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    source = models.CharField(_("nguồn"), max_length=16, default="command")
-    dry_run = models.BooleanField(_("chạy thử"), default=False)
-    atomic = models.BooleanField(_("tất cả hoặc không"), default=False)
-    refusal = models.TextField(_("lý do từ chối"), blank=True)
-    total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
-    created = models.PositiveIntegerField(_("thêm mới"), default=0)
-    updated = models.PositiveIntegerField(_("cập nhật"), default=0)
-    unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
-    rejected = models.PositiveIntegerField(_("bị loại"), default=0)
-    created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
-
-    class Meta:
-        abstract = True
-
-    @property
-    def summary(self) -> str:
-        return (
-            f"created {self.created}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, rejected {self.rejected}"
-        )
-
-
-class PostingImportStatus(models.TextChoices):
-    APPLIED = "applied", _("Đã nhập")
-    CHECKED = "checked", _("Đã kiểm tra (chạy thử)")
-    REFUSED = "refused", _("Bị từ chối")
-
-
-class PostingImport(ImportRecord):
-    """One file of staff postings given to the importer: the original kept as uploaded, who and
-    when, the outcome counts and every rejected row (`errors`: row, column, value, message)."""
-
-    file = models.FileField(_("tệp gốc"), upload_to=posting_import_upload_path, max_length=255)
-    status = models.CharField(_("trạng thái"), max_length=12, choices=PostingImportStatus.choices)
-    errors = models.JSONField(_("lỗi dòng"), default=list, blank=True)
-
-    class Meta:
-        verbose_name = _("lần nhập danh sách biệt phái")
-        verbose_name_plural = _("lần nhập danh sách biệt phái")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.created_at:%d/%m/%Y %H:%M})"
 
 
 class StaffPosting(models.Model):
@@ -459,13 +402,10 @@ class StaffPosting(models.Model):
     planned_end_on = models.DateField(_("ngày kết thúc dự kiến"))
     actual_end_on = models.DateField(_("ngày kết thúc thực tế"), null=True, blank=True)
     note = models.TextField(_("ghi chú"), blank=True)
-    import_batch = models.ForeignKey(
-        PostingImport,
-        verbose_name=_("lần nhập gần nhất"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+    # The id of the import batch (`dossiers.ImportBatch`, kind "postings") that last wrote the
+    # posting: a plain id, since this app knows no other (docs/architecture.md, layers).
+    import_batch_id = models.BigIntegerField(
+        _("lần nhập gần nhất"), null=True, blank=True, db_index=True
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, PostingImport, StaffPosting
+from agencies.models import Agency, StaffPosting
 from agencies.postings import (
     AgencyFacts,
     Finding,
@@ -153,7 +153,3 @@ def _label(finding: Finding, names: dict[int, str]) -> str:
         skipped = ", ".join(names.get(pk, "?") for pk in finding.skipped_unit_ids)
         return gettext("Sai lượt luân phiên: chưa đến lượt %(units)s") % {"units": skipped}
     return str(FLAG_LABELS[finding.flag])
-
-
-def posting_imports_recent(*, limit: int = 5) -> list[PostingImport]:
-    return list(PostingImport.objects.select_related("uploaded_by")[:limit])

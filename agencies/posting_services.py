@@ -1,5 +1,5 @@
-"""Writing staff postings by hand (the importer is `dossiers.importing.postings`). Each write and
-its audit entry happen in one transaction."""
+"""Writing staff postings by hand (the importer is `dossiers.importing.posting_rows`). Each write
+and its audit entry happen in one transaction."""
 
 from __future__ import annotations
 

@@ -51,6 +51,11 @@ class PostingUploadForm(ImportUploadForm):
     dry_run = forms.BooleanField(
         label=_("Chỉ kiểm tra, không ghi dữ liệu"), required=False, initial=False
     )
+    atomic = forms.BooleanField(
+        label=_("Tất cả hoặc không: có một dòng lỗi thì không nhập dòng nào"),
+        required=False,
+        initial=False,
+    )
 
 
 def _posting_agencies():

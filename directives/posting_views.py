@@ -1,9 +1,11 @@
 """The Service Center staff postings page (docs/postings.md).
 
-The province office sees every posting with its flags, uploads a file of postings (checked and
-written at once; rejected rows listed with row, column and reason), adds a posting and records
-when one ends. An agency head sees their own agency's and its sub-units' postings, read-only;
-Home Affairs sees every posting, read-only. Another agency named in the filter answers 404.
+The province office sees every posting with its flags, adds a posting, records when one ends,
+and uploads a file of postings: an import batch of kind "postings" on the one import pipeline,
+checked and written at once in the background (unless a dry run; all or nothing when asked).
+The page the upload leads to shows the outcome and the rejected rows with row, column and
+reason. An agency head sees their own agency's and its sub-units' postings, read-only; Home
+Affairs sees every posting, read-only. Another agency named in the filter answers 404.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.access import membership_for, require_role, sees_every_agency, visible_agencies
-from agencies.models import PostingImport, Role, StaffPosting
-from agencies.posting_selectors import posting_imports_recent, postings_overview
+from agencies.models import Role, StaffPosting
+from agencies.posting_selectors import postings_overview
 from agencies.posting_services import PostingError, posting_close, posting_create
 from directives.posting_forms import (
     PostingCloseForm,
@@ -24,12 +26,13 @@ from directives.posting_forms import (
     PostingFilterForm,
     PostingUploadForm,
 )
-from dossiers import web_imports
-from dossiers.importing.postings import postings_import
+from dossiers import import_selectors, services, uploads
+from dossiers.models import ImportBatch, ImportKind
 from kpi_portal import clock
 
 READ_ROLES = (Role.PROVINCE_OFFICE, Role.AGENCY_HEAD, Role.HOME_AFFAIRS, Role.ADMINISTRATOR)
 WRITE_ROLES = (Role.PROVINCE_OFFICE,)
+ERRORS_SHOWN = 100  # rejected rows listed on the page after an upload
 
 
 def _writes(request: HttpRequest) -> bool:
@@ -44,7 +47,7 @@ def _page(
     *,
     upload_form: PostingUploadForm | None = None,
     create_form: PostingCreateForm | None = None,
-    batch: PostingImport | None = None,
+    batch: ImportBatch | None = None,
     status: int = 200,
 ) -> HttpResponse:
     agencies = visible_agencies(request.user).order_by("path")
@@ -67,14 +70,15 @@ def _page(
         "overview": overview,
         "writes": writes,
         "scope": scope,
-        "batch": batch,
     }
+    if batch is not None:
+        context |= _batch_context(batch)
     if writes:
         context |= {
             "upload_form": upload_form or PostingUploadForm(),
             "create_form": create_form or PostingCreateForm(),
             "close_form": PostingCloseForm(),
-            "imports": posting_imports_recent(),
+            "imports": import_selectors.batch_history(kind=ImportKind.POSTINGS, limit=5),
         }
     template = "directives/postings.html"
     if request.htmx and request.htmx.target == "posting-results":
@@ -88,25 +92,51 @@ def index(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
+def _batch_context(batch: ImportBatch) -> dict[str, object]:
+    progress = import_selectors.batch_progress(batch)
+    return {
+        "batch": batch,
+        "progress": progress,
+        "delayed": import_selectors.batch_delayed(batch),
+        "batch_errors": import_selectors.batch_errors(batch, limit=ERRORS_SHOWN),
+        "batch_error_count": import_selectors.batch_error_count(batch),
+    }
+
+
 @require_POST
 @require_role(*WRITE_ROLES)
-@web_imports.bounded_upload
+@uploads.bounded_upload
 def upload(request: HttpRequest) -> HttpResponse:
     form = PostingUploadForm(request.POST, request.FILES)
-    if web_imports.upload_too_large(request):
-        web_imports.refuse_too_large(request, form)
+    if uploads.upload_too_large(request):
+        uploads.refuse_too_large(request, form)
         return _page(request, upload_form=form, status=400)
     if not form.is_valid():
         return _page(request, upload_form=form, status=400)
     uploaded = form.cleaned_data["file"]
-    batch = postings_import(
+    batch = services.import_upload_start(
+        kind=ImportKind.POSTINGS,
         uploaded_file=uploaded,
         original_name=uploaded.name,
-        sheet=form.cleaned_data["sheet"] or None,
+        sheet=form.cleaned_data["sheet"],
         dry_run=form.cleaned_data["dry_run"],
+        atomic=form.cleaned_data["atomic"],
+        write_at_once=True,
         user=request.user,
-        source="web",
     )
+    return redirect("postings:import_result", batch_id=batch.pk)
+
+
+@require_GET
+@require_role(*WRITE_ROLES)
+def import_result(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The page after an upload: the postings page with the upload's outcome on top; with
+    HX-Request (its polling while the file is processed), the outcome card alone."""
+    batch = import_selectors.batch_for_kind(batch_id, kind=ImportKind.POSTINGS)
+    if batch is None:
+        raise Http404("No such import")
+    if request.htmx and request.htmx.target == "import-result":
+        return render(request, "directives/postings.html#import_result", _batch_context(batch))
     return _page(request, batch=batch)
 
 
@@ -154,7 +184,9 @@ def close(request: HttpRequest, posting_id: int) -> HttpResponse:
 @require_role(*WRITE_ROLES)
 def import_original(request: HttpRequest, batch_id: int) -> FileResponse:
     """The file as uploaded, as a download of opaque bytes (as the dossiers' imports page)."""
-    batch = get_object_or_404(PostingImport, pk=batch_id)
+    batch = import_selectors.batch_for_kind(batch_id, kind=ImportKind.POSTINGS)
+    if batch is None or not batch.file:
+        raise Http404("No such import")
     response = FileResponse(
         batch.file.open("rb"),
         as_attachment=True,

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, ImportRecord, Procedure
+from agencies.models import Agency, Procedure
 
 
 class Channel(models.TextChoices):
@@ -258,6 +258,7 @@ class ImportKind(models.TextChoices):
     AGENCIES = "agencies", _("Đơn vị")
     PROCEDURES = "procedures", _("Thủ tục hành chính")
     DOSSIERS = "dossiers", _("Hồ sơ")
+    POSTINGS = "postings", _("Cán bộ biệt phái")
 
 
 class ImportStatus(models.TextChoices):
@@ -275,16 +276,46 @@ def import_upload_path(batch: ImportBatch, filename: str) -> str:
     return f"imports/{batch.kind}/{batch.sha256[:2]}/{batch.sha256}"
 
 
-class ImportBatch(ImportRecord):
-    """One file given to an importer: the original kept as uploaded, its checksum, who and when,
-    the outcome counts and, in `ImportRowError`, every rejected row."""
+class ImportBatch(models.Model):
+    """One file given to an importer, of any kind (agencies, procedures, dossiers, staff
+    postings): the original kept as uploaded under its checksum, who gave it and how, where it
+    stands (`status`) and what the import did to its rows, in the words the `import_*` commands
+    print; every rejected row is an `ImportRowError`.
+
+    The steps and their transitions are `dossiers.services`. A pending batch's next step is
+    stored, never held in memory: validation when `confirmed_at` is empty, the write once the
+    person confirmed it (or asked, as a staff-postings upload does, to write at once).
+    `enqueue_failed_at` says the last hand-off of that step to the queue failed (Redis down), so
+    a page can say the processing is delayed and the sweep sends it again.
+    """
 
     kind = models.CharField(_("loại dữ liệu"), max_length=12, choices=ImportKind.choices)
     file = models.FileField(_("tệp gốc"), upload_to=import_upload_path, max_length=255)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.BigIntegerField(_("dung lượng (byte)"), default=0)
+    sheet = models.CharField(_("trang tính"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(_("nguồn"), max_length=16, default="command")
+    dry_run = models.BooleanField(_("chạy thử"), default=False)
+    atomic = models.BooleanField(_("tất cả hoặc không"), default=False)
     status = models.CharField(
         _("trạng thái"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )
+    refusal = models.TextField(_("lý do từ chối"), blank=True)
+    total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
     processed_rows = models.PositiveIntegerField(_("đã xử lý"), default=0)
+    created = models.PositiveIntegerField(_("thêm mới"), default=0)
+    updated = models.PositiveIntegerField(_("cập nhật"), default=0)
+    unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
+    rejected = models.PositiveIntegerField(_("bị loại"), default=0)
+    created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("xác nhận ghi lúc"), null=True, blank=True)
+    enqueue_failed_at = models.DateTimeField(
+        _("chưa gửi được vào hàng đợi từ"), null=True, blank=True
+    )
     started_at = models.DateTimeField(_("bắt đầu"), null=True, blank=True)
     finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
 
@@ -295,6 +326,13 @@ class ImportBatch(ImportRecord):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name} ({self.created_at:%d/%m/%Y %H:%M})"
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"created {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}"
+        )
 
 
 class ImportRowError(models.Model):

@@ -1,12 +1,26 @@
-"""Import batches: store the file, validate it, apply it (see `dossiers.importing` for the rules).
+"""The import service: every batch of every kind goes create → validate → confirm → apply here.
 
-`import_file` is the one-call path of the management commands and the demo. The web upload uses
-the three steps: `import_batch_create`, then `import_batch_validate` (counts what would change
-and stores the row errors, for the person to confirm), then `import_batch_apply`. Applying
-re-reads and re-checks the kept file, so it is right even if the catalogue changed in between,
-and an applied batch is never applied again.
+A batch (`dossiers.models.ImportBatch`) moves between statuses only by conditional updates
+(`UPDATE … WHERE status = …`), so a step sent twice (a re-sent task, the resume sweep, two
+clicks) finds the batch already claimed and does nothing:
 
-Faults (docs/reliability.md):
+    pending ──validate──▶ validating ──▶ validated ──confirm──▶ pending (confirmed_at set)
+    pending/validated/failed ──apply──▶ applying ──▶ applied
+    any running step ──▶ refused (the file as a whole) or failed (a system error, with why)
+
+* `import_file`: the one-call path of the commands and the demo: create, then validate
+  (`--dry-run`) or apply, in this process; one pass reads and checks the file once.
+* The web: `import_upload_start` keeps the upload in a pending batch and sends its next step to
+  the queue after commit: validation, or (an upload that asks to write at once, as the staff
+  postings page does) the apply. `import_batch_confirm` sends the apply of a validated batch.
+  Celery tasks (`dossiers.tasks`) only call `import_batch_validate` / `import_batch_apply`.
+* A pending batch's next step is stored (`confirmed_at` empty: validate; set: apply), and a
+  failed hand-off to the queue is stored too (`enqueue_failed_at`, Redis down): the page says
+  the processing is delayed, and `import_batches_resume` (beat, `manage.py resume_imports`)
+  sends the steps again once Redis is back.
+
+What a step does with the file is the pipeline's (`dossiers.importing.pipeline`) and the kind's
+importer's (`dossiers.importing.registry`). Faults (docs/reliability.md):
 
 * Writes are ordered. Claiming a batch for writing (status "applying", `started_at`) happens
   under a short advisory lock, so claims form one order; on PostgreSQL an apply writes only
@@ -27,6 +41,7 @@ import logging
 import tempfile
 import time
 import zlib
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -37,13 +52,11 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dossiers.importing.agency_rows import AgencyImport
-from dossiers.importing.base import Importer
-from dossiers.importing.dossier_import import DossierImport
-from dossiers.importing.headers import match_headers
-from dossiers.importing.outcome import ImportRefused
-from dossiers.importing.procedure_rows import ProcedureImport
-from dossiers.importing.reading import ROW, Table, read_table
+from agencies.audit import audit_record
+from dossiers.importing import pipeline
+from dossiers.importing.outcome import Counts, ImportRefused
+from dossiers.importing.reading import ROW, read_table
+from dossiers.importing.registry import importer_for
 from dossiers.importing.upload_files import (
     copy_bounded,
     declared_size,
@@ -53,15 +66,12 @@ from dossiers.importing.upload_files import (
     store_once,
     too_large_message,
 )
-from dossiers.models import ImportBatch, ImportKind, ImportRowError, ImportStatus
+from dossiers.models import ImportBatch, ImportKind, ImportStatus
+from kpi_portal.celery import send_or_defer
+from kpi_portal.spreadsheets import neutralise_csv_cell
 
 logger = logging.getLogger(__name__)
 
-IMPORTERS: dict[str, type[Importer]] = {
-    ImportKind.AGENCIES: AgencyImport,
-    ImportKind.PROCEDURES: ProcedureImport,
-    ImportKind.DOSSIERS: DossierImport,
-}
 _APPLICABLE = (ImportStatus.PENDING, ImportStatus.VALIDATED, ImportStatus.FAILED)
 # PostgreSQL advisory locks: claiming a batch for writing; writing any import.
 _CLAIM_LOCK = zlib.crc32(b"dossiers.import.claim") & 0x7FFFFFFF
@@ -70,6 +80,14 @@ _WRITE_LOCK = zlib.crc32(b"dossiers.import.write") & 0x7FFFFFFF
 # id), so a later apply can tell a running one from one whose process died (PostgreSQL).
 _ALIVE_LOCK = zlib.crc32(b"dossiers.import.alive") & 0x7FFFFFFF
 _TURN_POLL_SECONDS = 0.2
+# A batch pending for longer than this is sent to the queue again by the sweep (the first send
+# may have failed, or the message been lost); a second send is harmless (the steps claim).
+RESUME_AFTER = timedelta(minutes=2)
+
+VALIDATE, APPLY = "validate", "apply"
+
+
+# --- Create -------------------------------------------------------------------------------------
 
 
 def import_file(
@@ -96,11 +114,10 @@ def import_file(
     )
     if batch.status == ImportStatus.REFUSED:
         return batch
-    if not dry_run:
-        _claim_for_writing(batch.pk)
-        batch.refresh_from_db()
+    if dry_run:
+        return import_batch_validate(batch_id=batch.pk)
     # One pass does both steps: a million-row file is read and checked once, not twice.
-    return _run(batch, write=not dry_run)
+    return import_batch_apply(batch_id=batch.pk)
 
 
 def import_batch_create(
@@ -156,21 +173,80 @@ def import_batch_create(
     return batch
 
 
+def import_upload_start(
+    *,
+    kind: str,
+    uploaded_file: IO[bytes],
+    original_name: str,
+    sheet: str = "",
+    user=None,
+    dry_run: bool = False,
+    atomic: bool = False,
+    write_at_once: bool = False,
+) -> ImportBatch:
+    """Keep a web upload in a new batch and send its first step to the queue after commit.
+
+    The first step is validation (the person then confirms the write), or with `write_at_once`
+    (and no dry run) the apply itself, which checks and writes in one pass.
+    """
+    batch = import_batch_create(
+        kind=kind,
+        uploaded_file=uploaded_file,
+        original_name=original_name,
+        sheet=sheet or None,
+        dry_run=dry_run,
+        atomic=atomic,
+        user=user,
+        source="web",
+    )
+    if batch.status != ImportStatus.PENDING:
+        return batch
+    if write_at_once and not dry_run:
+        ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PENDING).update(
+            confirmed_at=timezone.now()
+        )
+        _enqueue(batch.pk, APPLY)
+    else:
+        _enqueue(batch.pk, VALIDATE)
+    batch.refresh_from_db()
+    return batch
+
+
+# --- Validate, confirm, apply -------------------------------------------------------------------
+
+
 def import_batch_validate(*, batch_id: int) -> ImportBatch:
     """Check every row and count what applying would do, writing no data.
 
     Safe to call twice (a re-sent task, the resume sweep): only an upload not yet checked
-    (pending, no start time) is claimed, by a conditional update, so a batch is validated once;
-    one already validated, failed, or confirmed for writing (pending again, with a start time)
-    is left as it is.
+    (pending, not confirmed, no start time) is claimed, by a conditional update, so a batch is
+    validated once; one already validated, failed, or confirmed for writing is left as it is.
     """
     claimed = ImportBatch.objects.filter(
-        pk=batch_id, status=ImportStatus.PENDING, started_at__isnull=True
-    ).update(status=ImportStatus.VALIDATING)
+        pk=batch_id,
+        status=ImportStatus.PENDING,
+        confirmed_at__isnull=True,
+        started_at__isnull=True,
+    ).update(status=ImportStatus.VALIDATING, started_at=timezone.now())
     batch = ImportBatch.objects.get(pk=batch_id)
     if not claimed:
         return batch
     return _run(batch, write=False)
+
+
+def import_batch_confirm(*, batch_id: int) -> bool:
+    """The person confirmed a validated batch: send its apply to the queue after commit.
+
+    False when it cannot be confirmed (any more): not validated, a dry run, or confirmed
+    already (the conditional update finds nothing to change).
+    """
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id, status=ImportStatus.VALIDATED, dry_run=False
+    ).update(status=ImportStatus.PENDING, confirmed_at=timezone.now())
+    if not claimed:
+        return False
+    _enqueue(batch_id, APPLY)
+    return True
 
 
 def import_batch_apply(*, batch_id: int) -> ImportBatch:
@@ -181,6 +257,63 @@ def import_batch_apply(*, batch_id: int) -> ImportBatch:
     if not claimed:
         return batch
     return _run(batch, write=True)
+
+
+# --- The queue: sending steps, resuming them ----------------------------------------------------
+
+
+def _enqueue(batch_id: int, step: str) -> None:
+    """Send the step after commit; record whether the queue took it (`enqueue_failed_at`)."""
+
+    def send() -> None:
+        sent = send_or_defer(_task(step), batch_id)
+        ImportBatch.objects.filter(pk=batch_id).update(
+            enqueue_failed_at=None if sent else timezone.now()
+        )
+
+    transaction.on_commit(send)
+
+
+def _task(step: str):
+    from dossiers import tasks  # the tasks call this module; it sends them by reference
+
+    return {VALIDATE: tasks.import_batch_validate_task, APPLY: tasks.import_batch_apply_task}[step]
+
+
+def next_step(batch: ImportBatch) -> str | None:
+    """The step a pending batch waits for, None for a batch not pending."""
+    if batch.status != ImportStatus.PENDING:
+        return None
+    return APPLY if batch.confirmed_at is not None else VALIDATE
+
+
+def import_batches_resume(*, older_than: timedelta = RESUME_AFTER) -> int:
+    """Send again the step of every batch left pending longer than `older_than`: validation for
+    an upload never checked, the write for a confirmed one. Returns how many were sent; stops
+    at the first send that fails (the broker is still down: the next sweep tries again)."""
+    sent = 0
+    for batch in import_batches_due(older_than=older_than):
+        ok = send_or_defer(_task(next_step(batch)), batch.pk)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            enqueue_failed_at=None if ok else timezone.now()
+        )
+        if not ok:
+            break
+        sent += 1
+    return sent
+
+
+def import_batches_due(*, older_than: timedelta = RESUME_AFTER) -> list[ImportBatch]:
+    """The batches pending that were uploaded more than `older_than` ago."""
+    cutoff = timezone.now() - older_than
+    return list(
+        ImportBatch.objects.filter(status=ImportStatus.PENDING, created_at__lte=cutoff).order_by(
+            "pk"
+        )
+    )
+
+
+# --- Running a step -----------------------------------------------------------------------------
 
 
 def _claim_for_writing(batch_id: int) -> bool:
@@ -258,27 +391,67 @@ def _alive(batch_id: int) -> bool:
 
 
 def _run(batch: ImportBatch, *, write: bool) -> ImportBatch:
+    """Run a claimed step (status validating or applying) to its end, and save the outcome."""
     try:
-        batch.status = ImportStatus.APPLYING if write else ImportStatus.VALIDATING
-        if not write or batch.started_at is None:
-            batch.started_at = timezone.now()  # a claim for writing has set it already
         batch.processed_rows = 0
+        batch.confirmed_at = batch.confirmed_at or (timezone.now() if write else None)
+        batch.enqueue_failed_at = None
         try:
-            batch.save(update_fields=["status", "started_at", "processed_rows"])
+            batch.save(update_fields=["processed_rows", "confirmed_at", "enqueue_failed_at"])
             batch.row_errors.all().delete()
-            _check_and_write(batch, write=write)
+            counts = _check_and_write(batch, write=write)
+            batch.created, batch.updated = counts.created, counts.updated
+            batch.unchanged = counts.unchanged
+            batch.status = ImportStatus.APPLIED if write else ImportStatus.VALIDATED
         except ImportRefused as exc:
             batch.status, batch.refusal = ImportStatus.REFUSED, str(exc)
         except Exception as exc:
             logger.exception("import batch %s failed", batch.pk)
             batch.status = ImportStatus.FAILED
             batch.refusal = _failure_reason(batch, exc)
+        if batch.status in (ImportStatus.REFUSED, ImportStatus.FAILED):
+            batch.created = batch.updated = batch.unchanged = 0
         batch.finished_at = timezone.now()
         _save_outcome(batch)
     finally:
         if write:
             _release_alive_lock(batch.pk)
     return batch
+
+
+def _check_and_write(batch: ImportBatch, *, write: bool) -> Counts:
+    with pipeline.checked(batch) as importer:
+        if write:
+            _wait_for_earlier_applies(batch)
+            with transaction.atomic():
+                _advisory_lock(_WRITE_LOCK)
+                counts = importer.write()
+                _audit_apply(batch, counts, action=importer.audit_action)
+        else:
+            counts = importer.count()
+        pipeline.store_messages(batch, importer.warnings(), warning=True)
+    return counts
+
+
+def _audit_apply(batch: ImportBatch, counts: Counts, *, action: str) -> None:
+    """The audit entry of an applied batch, in the transaction that wrote its rows."""
+    after = {
+        "file": batch.original_name,
+        "kind": batch.kind,
+        "rows": batch.total_rows,
+        "created": counts.created,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "rejected": batch.rejected,
+    }
+    audit_record(
+        actor=batch.uploaded_by,
+        action=action,
+        subject=batch,
+        summary=f"{batch.get_kind_display()} {batch.original_name}: thêm {counts.created}, "
+        f"cập nhật {counts.updated}, không đổi {counts.unchanged}, loại {batch.rejected}",
+        after=after,
+    )
 
 
 def _failure_reason(batch: ImportBatch, exc: Exception) -> str:
@@ -295,146 +468,88 @@ def _connection_usable() -> bool:
     return connection.connection is not None and connection.is_usable()
 
 
+_OUTCOME_FIELDS = (
+    "status",
+    "refusal",
+    "total_rows",
+    "processed_rows",
+    "created",
+    "updated",
+    "unchanged",
+    "rejected",
+    "finished_at",
+)
+
+
 def _save_outcome(batch: ImportBatch) -> None:
-    """Save the batch's outcome; if the database connection broke (a restart, a network cut),
-    drop it and save through a fresh one, so a failed batch always says why."""
+    """End the running step: a conditional update from the running status to the outcome, so a
+    batch the sweep has failed meanwhile is not brought back. If the database connection broke
+    (a restart, a network cut), drop it and save through a fresh one, so a failed batch always
+    says why."""
+    fields = {name: getattr(batch, name) for name in _OUTCOME_FIELDS}
+
+    def save() -> None:
+        ended = ImportBatch.objects.filter(
+            pk=batch.pk, status__in=(ImportStatus.VALIDATING, ImportStatus.APPLYING)
+        ).update(**fields)
+        if not ended:
+            logger.warning("import batch %s was ended elsewhere; its outcome is kept", batch.pk)
+            batch.refresh_from_db()
+
     try:
-        batch.save()
+        save()
         return
     except DatabaseError:
         if connection.in_atomic_block:
             raise
         logger.warning("import batch %s: saving its outcome on a fresh connection", batch.pk)
     connection.close()
-    batch.save()
+    save()
 
 
-def _check_and_write(batch: ImportBatch, *, write: bool) -> None:
-    table = _read(batch)
-    importer_class = IMPORTERS[batch.kind]
-    headers = match_headers(table.headers, importer_class.columns, file_name=batch.original_name)
-    frame = _keyed(table, headers, importer_class)
-    batch.total_rows = frame.height
-    batch.refusal = ""
-
-    def progress(done: int) -> None:
-        ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
-
-    with importer_class(batch=batch, time_zone=settings.TIME_ZONE) as importer:
-        errors = importer.check(frame, headers=headers, progress=progress)
-        batch.processed_rows = frame.height
-        batch.rejected = errors.get_column("row").n_unique()
-        _store_messages(batch, errors, warning=False)
-        if batch.rejected and batch.atomic:
-            raise ImportRefused(
-                f"Tệp {batch.original_name} có {batch.rejected} dòng lỗi; vì chọn «tất cả hoặc "
-                "không» (--atomic), không dòng nào được nhập."
-            )
-        if write:
-            _wait_for_earlier_applies(batch)
-            with transaction.atomic():
-                _advisory_lock(_WRITE_LOCK)
-                counts = importer.write()
-                _audit_apply(batch, counts)
-            batch.status = ImportStatus.APPLIED
-        else:
-            counts = importer.count()
-            batch.status = ImportStatus.VALIDATED
-        _store_messages(batch, importer.warnings(), warning=True)
-    batch.created, batch.updated, batch.unchanged = counts.created, counts.updated, counts.unchanged
-
-
-def _audit_apply(batch: ImportBatch, counts) -> None:
-    """The audit entry of an applied batch, in the transaction that wrote its rows."""
-    from agencies.audit import audit_record
-    from agencies.models import AuditAction
-
-    after = {
-        "file": batch.original_name,
-        "kind": batch.kind,
-        "rows": batch.total_rows,
-        "created": counts.created,
-        "updated": counts.updated,
-        "unchanged": counts.unchanged,
-        "rejected": batch.rejected,
-    }
-    audit_record(
-        actor=batch.uploaded_by,
-        action=AuditAction.IMPORT_APPLY,
-        subject=batch,
-        summary=f"{batch.get_kind_display()} {batch.original_name}: thêm {counts.created}, "
-        f"cập nhật {counts.updated}, không đổi {counts.unchanged}, loại {batch.rejected}",
-        after=after,
-    )
-
-
-def _read(batch: ImportBatch) -> Table:
-    try:
-        path = Path(batch.file.path)
-    except (ValueError, NotImplementedError) as exc:
-        raise ImportRefused(f"Không mở được tệp {batch.original_name}.") from exc
-    try:
-        return read_table(path, file_name=batch.original_name, sheet=batch.sheet or None)
-    except OSError as exc:
-        raise ImportRefused(f"Không đọc được tệp {batch.original_name}: {exc}.") from exc
-
-
-def _keyed(table: Table, headers: dict[str, str], importer_class: type[Importer]) -> pl.DataFrame:
-    """The file's cells under the importer's column keys; absent optional columns are null."""
-    return table.frame.select(
-        ROW,
-        *(
-            pl.col(headers[column.key]).alias(column.key)
-            if column.key in headers
-            else pl.lit(None, pl.String).alias(column.key)
-            for column in importer_class.columns
-        ),
-    )
-
-
-def _store_messages(batch: ImportBatch, messages: pl.DataFrame, *, warning: bool) -> None:
-    ImportRowError.objects.bulk_create(
-        (
-            ImportRowError(
-                batch=batch,
-                row_number=row,
-                column=column[:255],
-                value=value or "",
-                message=message,
-                is_warning=warning,
-            )
-            for row, column, value, message in messages.iter_rows()
-        ),
-        batch_size=5000,
-    )
+# --- The error file -----------------------------------------------------------------------------
 
 
 def import_batch_errors_write(*, batch: ImportBatch, path: Path) -> int:
-    """Write the batch's rejected rows to a CSV file (UTF-8 with BOM, for Excel): the row number,
-    the column, the reason, then the row's original cells. Return the number of lines written.
+    """Write the batch's rejected rows to a CSV file (UTF-8 with BOM, for Excel). Return the
+    number of lines written.
 
-    A row with several problems gives several lines. A file refused as a whole gives one line
-    with the refusal.
+    Each line is the row number, the column and the reason, then (most kinds) the row's
+    original cells; for a kind whose importer says so (staff postings) the bad cell's value
+    comes before the reason instead, neutralised against formulas. A row with several problems
+    gives several lines. A file refused as a whole (or a failed import) gives one line with the
+    refusal.
     """
+    with_cells = importer_for(batch.kind).errors_file_cells
+    fields = ("row_number", "column", "message") if with_cells else ("row_number", "column")
+    schema = {"Dòng": pl.Int64, "Cột": pl.String}
+    if not with_cells:
+        schema["Giá trị"] = pl.String
+        fields = ("row_number", "column", "value", "message")
+    schema["Lý do"] = pl.String
     errors = pl.DataFrame(
         list(
             batch.row_errors.filter(is_warning=False)
             .order_by("row_number", "id")
-            .values_list("row_number", "column", "message")
+            .values_list(*fields)
         ),
-        schema={"Dòng": pl.Int64, "Cột": pl.String, "Lý do": pl.String},
+        schema=schema,
         orient="row",
     )
-    if batch.status == ImportStatus.REFUSED and errors.is_empty():
-        errors = pl.DataFrame(
-            {"Dòng": [None], "Cột": [""], "Lý do": [batch.refusal]},
-            schema=errors.schema,
+    if batch.status in (ImportStatus.REFUSED, ImportStatus.FAILED) and errors.is_empty():
+        refusal = {"Dòng": [None], "Cột": [""], "Lý do": [batch.refusal]}
+        if not with_cells:
+            refusal["Giá trị"] = [""]
+        errors = pl.DataFrame(refusal, schema=schema)
+    if not with_cells:
+        errors = errors.with_columns(
+            pl.col("Giá trị").map_elements(neutralise_csv_cell, return_dtype=pl.String)
         )
-    if not errors.is_empty() and errors.get_column("Dòng").drop_nulls().len():
+    elif not errors.is_empty() and errors.get_column("Dòng").drop_nulls().len():
         table = read_table(
             Path(batch.file.path), file_name=batch.original_name, sheet=batch.sheet or None
         )
-        cells = table.frame.rename({ROW: "Dòng"}).rename({h: h for h in table.headers})
+        cells = table.frame.rename({ROW: "Dòng"})
         cells = cells.select("Dòng", *[c for c in table.headers if c not in errors.columns])
         errors = errors.join(cells, on="Dòng", how="left", maintain_order="left")
     errors.write_csv(path, include_bom=True)

@@ -14,7 +14,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from agencies.access import require_role
 from agencies.models import Agency, Role
-from dossiers import name_mapping, web_imports
+from dossiers import import_selectors as selectors
+from dossiers import name_mapping, services, uploads
 from dossiers.forms import ImportUploadForm
 from dossiers.models import ImportBatch, ImportStatus
 
@@ -38,29 +39,29 @@ def _batch_or_404(batch_id: int) -> ImportBatch:
 
 @require_http_methods(["GET", "POST"])
 @imports_access
-@web_imports.bounded_upload
+@uploads.bounded_upload
 def import_index(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
-        if web_imports.upload_too_large(request):
-            web_imports.refuse_too_large(request, form)
+        if uploads.upload_too_large(request):
+            uploads.refuse_too_large(request, form)
         elif form.is_valid():
             uploaded = form.cleaned_data["file"]
-            batch = web_imports.import_upload_start(
+            batch = services.import_upload_start(
                 kind=form.cleaned_data["kind"],
                 uploaded_file=uploaded,
                 original_name=uploaded.name,
                 sheet=form.cleaned_data["sheet"],
                 user=request.user,
             )
-            if getattr(batch, "processing_delayed", False):
+            if batch.enqueue_failed_at is not None:
                 messages.warning(request, DELAYED_UPLOAD)
             return redirect("imports:detail", batch_id=batch.pk)
         status = 400
     else:
         form = ImportUploadForm()
         status = 200
-    context = {"form": form, "batches": web_imports.batch_history()}
+    context = {"form": form, "batches": selectors.batch_history()}
     return render(request, "dossiers/import_index.html", context, status=status)
 
 
@@ -76,11 +77,11 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 def _detail_context(batch: ImportBatch) -> dict[str, object]:
-    progress = web_imports.batch_progress(batch)
+    progress = selectors.batch_progress(batch)
     context: dict[str, object] = {
         "batch": batch,
         "progress": progress,
-        "delayed": web_imports.batch_delayed(batch),
+        "delayed": selectors.batch_delayed(batch),
     }
     if progress.done:
         unresolved = name_mapping.batch_unresolved_names(batch)
@@ -89,10 +90,10 @@ def _detail_context(batch: ImportBatch) -> dict[str, object]:
             "agencies": Agency.objects.order_by("path").only("pk", "code", "name", "path")
             if any(c.unresolved.kind == "agency" for c in unresolved)
             else [],
-            "errors": web_imports.batch_errors(batch),
-            "error_count": web_imports.batch_error_count(batch),
-            "warning_count": web_imports.batch_warning_count(batch),
-            "error_limit": web_imports.PREVIEW_ERROR_LIMIT,
+            "errors": selectors.batch_errors(batch),
+            "error_count": selectors.batch_error_count(batch),
+            "warning_count": selectors.batch_warning_count(batch),
+            "error_limit": selectors.PREVIEW_ERROR_LIMIT,
             "can_confirm": batch.status == ImportStatus.VALIDATED and not batch.dry_run,
         }
     return context
@@ -102,14 +103,15 @@ def _detail_context(batch: ImportBatch) -> dict[str, object]:
 @imports_access
 def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch_or_404(batch_id)
-    if not web_imports.import_confirm(batch=batch):
+    if not services.import_batch_confirm(batch_id=batch.pk):
         batch.refresh_from_db()
         context = _detail_context(batch)
         context["confirm_refused"] = _(
             "Lần nhập này không còn chờ xác nhận nên không ghi lại được."
         )
         return render(request, "dossiers/import_detail.html", context, status=409)
-    if getattr(batch, "processing_delayed", False):
+    batch.refresh_from_db()
+    if batch.enqueue_failed_at is not None:
         messages.warning(request, DELAYED_APPLY)
     return redirect("imports:detail", batch_id=batch.pk)
 
@@ -146,7 +148,7 @@ def import_map(request: HttpRequest, batch_id: int) -> HttpResponse:
 def import_errors_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch_or_404(batch_id)
     response = HttpResponse(
-        web_imports.import_errors_csv(batch=batch), content_type="text/csv; charset=utf-8"
+        selectors.batch_errors_csv(batch=batch), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="loi-nhap-{batch.pk}.csv"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -1,4 +1,10 @@
-"""What every importer (agencies, procedures, dossiers) offers the import service."""
+"""What every importer (agencies, procedures, dossiers, staff postings) offers the pipeline.
+
+A kind of import is one `Importer` subclass, registered in `dossiers.importing.registry`. The
+pipeline (`dossiers.importing.pipeline`) reads the file, matches its header row to the
+importer's `columns` and hands the importer the cells; the import service
+(`dossiers.services`) then asks it to count or to write, inside its own transaction.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import ClassVar
 
 import polars as pl
 
+from agencies.models import AuditAction
 from dossiers.importing.headers import Column
 from dossiers.importing.outcome import Counts, no_errors
 from dossiers.models import ImportBatch
@@ -22,6 +29,11 @@ class Importer:
     """
 
     columns: ClassVar[tuple[Column, ...]]
+    # The audit entry an applied batch of this kind records.
+    audit_action: ClassVar[str] = AuditAction.IMPORT_APPLY
+    # The error file (`--errors-out`, the page's download): after the row, column and reason,
+    # the row's original cells (True), or the bad cell's value before the reason (False).
+    errors_file_cells: ClassVar[bool] = True
 
     def __init__(self, *, batch: ImportBatch, time_zone: str) -> None:
         self.batch = batch

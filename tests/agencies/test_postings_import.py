@@ -1,4 +1,6 @@
-"""`import_postings` and `postings_import`: good files, bad rows, refused files, re-imports."""
+"""`import_postings` and import batches of kind "postings": good files, bad rows, refused files,
+re-imports, and dry-run, all-or-nothing and resume, which postings have by being on the one
+import pipeline."""
 
 from __future__ import annotations
 
@@ -7,12 +9,22 @@ import datetime as dt
 
 import pytest
 
-from agencies.models import AuditAction, AuditEntry, PostingImport, StaffPosting
-from dossiers.importing.postings import postings_import
+from agencies.models import AuditAction, AuditEntry, StaffPosting
+from dossiers.models import ImportBatch, ImportKind
+from dossiers.services import import_file
 from tests.agencies.posting_data import HEADERS, posting_tree, postings_csv
 from tests.dossiers.conftest import run_import, write_xlsx
 
 pytestmark = pytest.mark.django_db
+
+
+def postings_import(*, path):
+    return import_file(kind=ImportKind.POSTINGS, path=path)
+
+
+def posting_batch() -> ImportBatch:
+    return ImportBatch.objects.get(kind=ImportKind.POSTINGS)
+
 
 D = dt.date
 GOOD_ROWS = [
@@ -68,7 +80,7 @@ class TestAGoodFile:
     def test_it_keeps_the_original_file_and_one_audit_entry(self, tree, write):
         content = postings_csv(GOOD_ROWS)
         run_import("import_postings", write(content))
-        batch = PostingImport.objects.get()
+        batch = posting_batch()
         assert batch.original_name == "biet_phai.csv"
         with batch.file.open("rb") as kept:
             assert kept.read() == content
@@ -137,7 +149,7 @@ class TestBadRows:
         outcome = run_import("import_postings", write(postings_csv(self.BAD_ROWS)))
         assert outcome.exit_code == 0  # the file was read
         assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 9"
-        errors = {(e["row"], e["column"]): e["message"] for e in PostingImport.objects.get().errors}
+        errors = {(e.row_number, e.column): e.message for e in posting_batch().row_errors.all()}
         assert errors == {
             (3, "Họ và tên"): "Thiếu họ và tên.",
             (4, "Mã đơn vị"): "Không có đơn vị mã «NOPE» trong danh mục.",
@@ -180,7 +192,7 @@ class TestBadRows:
         outcome = run_import("import_postings", write(postings_csv(GOOD_ROWS)), "--dry-run")
         assert outcome.stdout.strip() == "created 3, updated 0, unchanged 0, rejected 0"
         assert not StaffPosting.objects.exists()
-        assert PostingImport.objects.get().status == "checked"
+        assert posting_batch().status == "validated" and posting_batch().dry_run
 
 
 class TestRefusedFiles:
@@ -193,7 +205,7 @@ class TestRefusedFiles:
             "Tệp biet_phai.csv thiếu cột bắt buộc: «Ngày bắt đầu» (ngay_bat_dau)."
         )
         assert not StaffPosting.objects.exists()
-        assert PostingImport.objects.get().status == "refused"  # the file is kept all the same
+        assert posting_batch().status == "refused"  # the file is kept all the same
 
     def test_a_picture_renamed_to_csv_is_refused(self, tree, write):
         outcome = run_import("import_postings", write(b"\x89PNG\r\n\x1a\n" + b"\x00" * 20))
@@ -236,9 +248,63 @@ def test_a_failure_while_writing_leaves_nothing_half_written(tree, write, monkey
     original_save = StaffPosting.save
     monkeypatch.setattr(StaffPosting, "save", failing_save)
     batch = postings_import(path=write(postings_csv(GOOD_ROWS)))
-    assert batch.status == "refused"
+    assert batch.status == "failed"
     assert batch.refusal == "Lỗi hệ thống khi nhập tệp biet_phai.csv: ổ đĩa đầy"
     assert len(calls) == 2  # the first posting was saved, then rolled back
     assert not StaffPosting.objects.exists()
     assert not AuditEntry.objects.exists()
-    assert PostingImport.objects.get().pk == batch.pk
+    assert posting_batch().pk == batch.pk
+
+
+class TestOnTheOnePipeline:
+    """Dry run, all-or-nothing and resume come with the import pipeline (the command's flags
+    are tested above; the web page's in tests/directives/test_postings_pages.py)."""
+
+    def test_a_postings_upload_left_pending_is_written_by_the_resume_sweep(
+        self, tree, write, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        from dossiers import services
+
+        tried = []
+
+        def broker_down(task, *args):
+            tried.append(task.name)
+            return False
+
+        monkeypatch.setattr(services, "send_or_defer", broker_down)
+        with (
+            open(write(postings_csv(GOOD_ROWS)), "rb") as handle,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            batch = services.import_upload_start(
+                kind=ImportKind.POSTINGS,
+                uploaded_file=handle,
+                original_name="biet_phai.csv",
+                write_at_once=True,
+            )
+        batch.refresh_from_db()
+        # The queue did not take the step: the batch waits, saying so, with its step stored.
+        assert tried == ["dossiers.import_batch_apply"]
+        assert batch.status == "pending" and batch.enqueue_failed_at is not None
+        assert services.next_step(batch) == services.APPLY
+        assert not StaffPosting.objects.exists()
+
+        monkeypatch.undo()  # the queue is back (tasks run inline in the suite)
+        assert services.import_batches_resume(older_than=dt.timedelta(0)) == 1
+        batch.refresh_from_db()
+        assert (batch.status, batch.summary) == (
+            "applied",
+            "created 3, updated 0, unchanged 0, rejected 0",
+        )
+        assert batch.enqueue_failed_at is None
+        assert StaffPosting.objects.count() == 3
+        assert all(p.import_batch_id == batch.pk for p in StaffPosting.objects.all())
+
+    def test_a_batch_applied_twice_writes_once(self, tree, write):
+        from dossiers.services import import_batch_apply
+
+        batch = postings_import(path=write(postings_csv(GOOD_ROWS)))
+        again = import_batch_apply(batch_id=batch.pk)
+        assert again.summary == batch.summary == "created 3, updated 0, unchanged 0, rejected 0"
+        assert StaffPosting.objects.count() == 3
+        assert AuditEntry.objects.filter(action=AuditAction.POSTING_IMPORT).count() == 1

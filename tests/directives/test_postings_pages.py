@@ -11,13 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agencies.models import (
-    AuditAction,
-    AuditEntry,
-    PostingImport,
-    PostingImportStatus,
-    StaffPosting,
-)
+from agencies.models import AuditAction, AuditEntry, StaffPosting
+from dossiers.models import ImportBatch, ImportKind, ImportStatus
 from tests.agencies.posting_data import make_posting, posting_tree, postings_csv
 from tests.personas import personas_create
 
@@ -144,7 +139,9 @@ class TestTheProvinceOffice:
         assert body.lstrip().startswith('<div id="posting-results">')
         assert "Phạm Thị Gio" in body and "<html" not in body
 
-    def test_an_upload_with_a_bad_row_shows_the_row_column_and_reason(self, client, people):
+    def test_an_upload_with_a_bad_row_shows_the_row_column_and_reason(
+        self, client, people, django_capture_on_commit_callbacks
+    ):
         client.force_login(people["province_officer"])
         content = postings_csv(
             [
@@ -152,23 +149,23 @@ class TestTheProvinceOffice:
                 ["Đỗ Văn Sai", "CB-101", "NOPE", "", "01/04/2025", "30/09/2025", "", ""],
             ]
         )
-        response = client.post(
-            "/postings/import/",
-            {"file": SimpleUploadedFile("bp.csv", content, "text/csv")},
-        )
+        with django_capture_on_commit_callbacks(execute=True):  # the import's task (inline)
+            posted = client.post(
+                "/postings/import/",
+                {"file": SimpleUploadedFile("bp.csv", content, "text/csv")},
+            )
+        batch = ImportBatch.objects.get(kind=ImportKind.POSTINGS)
+        assert posted.status_code == 302
+        assert posted["Location"] == f"/postings/imports/{batch.pk}/"
+        response = client.get(posted["Location"])
         assert response.status_code == 200
         body = response.content.decode()
         assert "Không có đơn vị mã «NOPE» trong danh mục." in body
-        assert response.context["batch"].errors == [
-            {
-                "row": 3,
-                "column": "Mã đơn vị",
-                "value": "NOPE",
-                "message": "Không có đơn vị mã «NOPE» trong danh mục.",
-            }
-        ]
+        assert [
+            (e.row_number, e.column, e.value, e.message) for e in response.context["batch_errors"]
+        ] == [(3, "Mã đơn vị", "NOPE", "Không có đơn vị mã «NOPE» trong danh mục.")]
         assert StaffPosting.objects.get(staff_code="CB-100").agency.code == "SNV"
-        assert PostingImport.objects.get().uploaded_by == people["province_officer"]
+        assert batch.uploaded_by == people["province_officer"]
         entry = AuditEntry.objects.get(action=AuditAction.POSTING_IMPORT)
         assert entry.actor == people["province_officer"]
 
@@ -183,18 +180,18 @@ class TestTheProvinceOffice:
         assert response.status_code == 400
         assert "chỉ nhận tệp tối đa 100\u00a0byte." in response.content.decode()
         assert response.wsgi_request.import_upload_too_large  # cut at the bound, not stored
-        assert not PostingImport.objects.exists()
+        assert not ImportBatch.objects.exists()
 
     def test_a_file_over_the_size_bound_is_refused_by_the_command_and_not_kept(
         self, people, settings, tmp_path
     ):
-        from dossiers.importing.postings import postings_import
+        from dossiers.services import import_file
 
         settings.IMPORT_MAX_UPLOAD_BYTES = 100
         big = tmp_path / "lon.csv"
         big.write_bytes(b"x" * 500)
-        batch = postings_import(path=big)
-        assert batch.status == PostingImportStatus.REFUSED
+        batch = import_file(kind=ImportKind.POSTINGS, path=big)
+        assert batch.status == ImportStatus.REFUSED
         assert batch.refusal.startswith("Tệp lon.csv quá lớn (500")
         assert not batch.file and batch.size == 500
 
@@ -309,3 +306,87 @@ class TestHomeAffairsAndOthers:
         for persona in ("province_officer", "department_head", "home_affairs"):
             client.force_login(people[persona])
             assert 'href="/postings/"' in client.get("/postings/").content.decode(), persona
+
+
+class TestUploadOnTheImportPipeline:
+    """The page's upload is an import batch like any other: dry run, all or nothing, and a
+    file kept and processed later when the queue is down."""
+
+    GOOD = [["Võ Thị Mới", "CB-100", "SNV", "", "01/04/2025", "30/09/2025", "", ""]]
+    BAD = ["Đỗ Văn Sai", "CB-101", "NOPE", "", "01/04/2025", "30/09/2025", "", ""]
+
+    @pytest.fixture
+    def office(self, client, people):
+        client.force_login(people["province_officer"])
+        return client
+
+    def _upload(self, office, rows, capture, **fields):
+        content = postings_csv(rows)
+        with capture(execute=True):
+            posted = office.post(
+                "/postings/import/",
+                {"file": SimpleUploadedFile("bp.csv", content, "text/csv"), **fields},
+            )
+        assert posted.status_code == 302
+        return office.get(posted["Location"])
+
+    def test_a_dry_run_counts_and_writes_nothing(self, office, django_capture_on_commit_callbacks):
+        before = StaffPosting.objects.count()
+        page = self._upload(office, self.GOOD, django_capture_on_commit_callbacks, dry_run="on")
+        body = page.content.decode()
+        assert '<td class="num" data-label="Thêm mới" data-count="created">1</td>' in body
+        assert "Chạy thử: chưa có dữ liệu nào được ghi." in body
+        batch = ImportBatch.objects.get(kind=ImportKind.POSTINGS)
+        assert (batch.status, batch.dry_run) == (ImportStatus.VALIDATED, True)
+        assert StaffPosting.objects.count() == before
+        assert not AuditEntry.objects.filter(action=AuditAction.POSTING_IMPORT).exists()
+
+    def test_all_or_nothing_refuses_a_file_with_a_bad_row(
+        self, office, django_capture_on_commit_callbacks
+    ):
+        before = StaffPosting.objects.count()
+        page = self._upload(
+            office, [*self.GOOD, self.BAD], django_capture_on_commit_callbacks, atomic="on"
+        )
+        body = page.content.decode()
+        assert (
+            "Tệp bp.csv có 1 dòng lỗi; vì chọn «tất cả hoặc không» (--atomic), "
+            "không dòng nào được nhập."
+        ) in body
+        assert "Không có đơn vị mã «NOPE» trong danh mục." in body  # the row that caused it
+        assert ImportBatch.objects.get(kind=ImportKind.POSTINGS).status == ImportStatus.REFUSED
+        assert StaffPosting.objects.count() == before
+
+    def test_with_the_queue_down_the_file_waits_and_is_written_when_it_is_back(
+        self, office, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        from dossiers import services
+
+        monkeypatch.setattr(services, "send_or_defer", lambda task, *args: False)
+        page = self._upload(office, self.GOOD, django_capture_on_commit_callbacks)
+        body = page.content.decode()
+        batch = ImportBatch.objects.get(kind=ImportKind.POSTINGS)
+        assert batch.status == ImportStatus.PENDING
+        assert "Việc xử lý đang chậm hơn thường lệ" in body
+        assert 'hx-trigger="every 1s"' in body  # the outcome card polls until it is settled
+        assert not StaffPosting.objects.filter(staff_code="CB-100").exists()
+
+        monkeypatch.undo()
+        assert services.import_batches_resume(older_than=dt.timedelta(0)) == 1
+        card = office.get(
+            f"/postings/imports/{batch.pk}/",
+            headers={"HX-Request": "true", "HX-Target": "import-result"},
+        ).content.decode()
+        assert card.lstrip().startswith('<section id="import-result"')
+        assert "<html" not in card and "hx-trigger" not in card
+        assert 'data-count="created">1</td>' in card
+        assert StaffPosting.objects.get(staff_code="CB-100").import_batch_id == batch.pk
+
+    def test_another_kinds_batch_is_not_shown_here(self, office, tmp_path):
+        from dossiers.services import import_batch_create
+
+        path = tmp_path / "ho_so.csv"
+        path.write_text("Mã hồ sơ\nH-1\n", encoding="utf-8")
+        dossiers = import_batch_create(kind=ImportKind.DOSSIERS, path=path)
+        assert office.get(f"/postings/imports/{dossiers.pk}/").status_code == 404
+        assert office.get(f"/postings/imports/{dossiers.pk}/original").status_code == 404

@@ -18,7 +18,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from directives.exports import pilot_compiled_xlsx
-from dossiers import web_imports
+from dossiers import import_selectors
 from dossiers.models import ImportKind
 from dossiers.services import import_file
 from kpi_portal.spreadsheets import neutralise_csv_cell, neutralise_workbook
@@ -113,7 +113,7 @@ def test_the_error_rows_csv_of_an_import_neutralises_the_cells(catalogue, tmp_pa
     )
     batch = import_file(kind=ImportKind.DOSSIERS, path=path, dry_run=True)
     assert batch.rejected == 1
-    rows = list(csv.reader(io.StringIO(web_imports.import_errors_csv(batch=batch).decode())))
+    rows = list(csv.reader(io.StringIO(import_selectors.batch_errors_csv(batch=batch).decode())))
     cells = [cell for row in rows[1:] for cell in row]
     assert "'=1+1" in cells
     assert "'@SUM(A1)" in cells

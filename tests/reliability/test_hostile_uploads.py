@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from agencies.models import Domain, Procedure
-from dossiers import web_imports
+from dossiers import uploads
 from dossiers.models import ImportBatch, ImportKind, ImportStatus
 from dossiers.services import import_batch_create
 from tests.dossiers.conftest import dossier_csv
@@ -124,7 +124,7 @@ def test_a_large_web_upload_is_refused_with_a_clear_message(office, small_limit)
 
 def test_the_size_bound_stops_storing_past_the_limit(rf):
     request = rf.post("/")
-    handler = web_imports.BoundedUploadHandler(100, request)
+    handler = uploads.BoundedUploadHandler(100, request)
     assert handler.receive_data_chunk(b"x" * 64, 0) == b"x" * 64
     with pytest.raises(StopUpload) as stopped:
         handler.receive_data_chunk(b"x" * 64, 64)  # 128 bytes > 100

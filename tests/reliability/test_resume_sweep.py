@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from dossiers import web_imports
+from dossiers import services
 from dossiers.models import Dossier, ImportBatch, ImportKind, ImportStatus
 from dossiers.services import import_batch_create, import_batch_validate
 from tests.dossiers.conftest import dossier_csv
@@ -31,11 +31,11 @@ def _pending(tmp_path, *, minutes_ago: int) -> ImportBatch:
 def test_an_upload_left_pending_is_validated_by_the_sweep(catalogue, tmp_path):
     fresh = _pending(tmp_path, minutes_ago=0)
     # Just uploaded: its own task may still be on its way; the sweep leaves it for now.
-    assert web_imports.import_batches_resume() == 0
+    assert services.import_batches_resume() == 0
     ImportBatch.objects.filter(pk=fresh.pk).update(
-        created_at=timezone.now() - web_imports.RESUME_AFTER - dt.timedelta(seconds=1)
+        created_at=timezone.now() - services.RESUME_AFTER - dt.timedelta(seconds=1)
     )
-    assert web_imports.import_batches_resume() == 1
+    assert services.import_batches_resume() == 1
     fresh.refresh_from_db()
     assert fresh.status == ImportStatus.VALIDATED
     assert (fresh.created, fresh.rejected) == (2, 0)
@@ -49,12 +49,12 @@ def test_a_confirmed_batch_left_pending_is_written_by_the_sweep(
     import_batch_validate(batch_id=batch.pk)
     batch.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=False):  # the apply task is never sent
-        assert web_imports.import_confirm(batch=batch)
+        assert services.import_batch_confirm(batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.status == ImportStatus.PENDING and batch.started_at is not None
     # A stray validation message for it changes nothing: the confirmation stands.
     assert import_batch_validate(batch_id=batch.pk).status == ImportStatus.PENDING
-    assert web_imports.import_batches_resume() == 1
+    assert services.import_batches_resume() == 1
     batch.refresh_from_db()
     assert batch.status == ImportStatus.APPLIED
     assert sorted(Dossier.objects.values_list("code", flat=True)) == ["H-1", "H-2"]

@@ -1,5 +1,5 @@
 """The shared body of `import_agencies`, `import_procedures`, `import_dossiers` and
-`import_postings` (which supplies its own importer, messages and error file).
+`import_postings`: each names its kind of import; the one import service does the rest.
 
 Prints `created N, updated N, unchanged N, rejected N` on stdout and each rejected row on stderr
 (the first `MAX_PRINTED`; `--errors-out` gets them all). A file refused as a whole raises
@@ -45,8 +45,9 @@ class ImportCommand(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         path = options["file"]
-        batch = self.import_file(
-            path,
+        batch = import_file(
+            kind=self.kind,
+            path=path,
             sheet=options["sheet"],
             dry_run=options["dry_run"],
             atomic=options["atomic"],
@@ -55,15 +56,10 @@ class ImportCommand(BaseCommand):
         )
         self._print_messages(*self.messages(batch))
         if options["errors_out"]:
-            self.errors_write(batch, options["errors_out"])
-        if self.refused(batch):
+            import_batch_errors_write(batch=batch, path=options["errors_out"])
+        if batch.status in (ImportStatus.REFUSED, ImportStatus.FAILED):
             raise CommandError(batch.refusal)
         self.stdout.write(batch.summary)
-
-    # What an importer's command supplies; these are the dossier-style batches' (ImportBatch).
-
-    def import_file(self, path: Path, **options):
-        return import_file(kind=self.kind, path=path, **options)
 
     def messages(self, batch) -> tuple[list[Message], int]:
         """The first MAX_PRINTED messages about rows, and how many there are in all."""
@@ -73,12 +69,6 @@ class ImportCommand(BaseCommand):
             for m in rows[:MAX_PRINTED]
         ]
         return first, rows.count()
-
-    def errors_write(self, batch, path: Path) -> None:
-        import_batch_errors_write(batch=batch, path=path)
-
-    def refused(self, batch) -> bool:
-        return batch.status in (ImportStatus.REFUSED, ImportStatus.FAILED)
 
     def _print_messages(self, messages: list[Message], total: int) -> None:
         for message in messages:

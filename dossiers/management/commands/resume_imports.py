@@ -9,10 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
-from dossiers.models import ImportBatch, ImportStatus
-from dossiers.web_imports import RESUME_AFTER, import_batches_resume
+from dossiers.services import RESUME_AFTER, import_batches_due, import_batches_resume
 
 
 class Command(BaseCommand):
@@ -27,9 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         older_than = timedelta(0) if options["now"] else RESUME_AFTER
-        due = ImportBatch.objects.filter(
-            status=ImportStatus.PENDING, created_at__lte=timezone.now() - older_than
-        ).count()
+        due = len(import_batches_due(older_than=older_than))
         sent = import_batches_resume(older_than=older_than)
         self.stdout.write(f"sent {sent} of {due}")
         if sent < due:

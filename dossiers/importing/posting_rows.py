@@ -1,55 +1,30 @@
 """Importing the Service Center staff postings (docs/postings.md, "Import").
 
-The file goes the dossiers' way: `reading` (CSV with or without BOM, comma or semicolon; XLSX
-through calamine), `headers` (matched ignoring case, diacritics, spaces and punctuation), cell
-checks as vectorised rules (`checks`), dates dd/mm/yyyy, ISO or Excel date cells (`parsing`).
-A rejected row is reported once per problem, naming its row (header = row 1), its column as
-written in the file and the reason. A file refused as a whole says why in one sentence.
+The file goes the one import pipeline (`dossiers.importing.pipeline`, `dossiers.services`): a
+batch of kind "postings", read, header-matched and checked like any other kind, with dry-run,
+all-or-nothing and the resume sweep. This module holds the kind's columns, its row rules
+(vectorised checks: dates dd/mm/yyyy, ISO or Excel date cells) and how accepted rows are written.
 
 A posting is found again by (staff code, start date) when the row gives a staff code, else by
 (home agency, name, start date); an unchanged row is not rewritten, so re-importing a file changes
 nothing. An optional column absent from the file leaves the stored value alone; present but
 empty, it clears it (an empty "Ngày kết thúc thực tế" means the person is still serving).
-
-The kept original and the outcome are a `PostingImport` (agencies), saved the way dossiers'
-import batches keep their files (named by checksum). Writing is one transaction, with one
-audit entry (`posting.import`); a dry run or a refusal writes no posting.
 """
 
 from __future__ import annotations
 
-import logging
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO
+from typing import ClassVar
 
 import polars as pl
-from django.conf import settings
-from django.db import transaction
 
-from agencies.audit import audit_record
-from agencies.models import (
-    Agency,
-    AuditAction,
-    PostingImport,
-    PostingImportStatus,
-    StaffPosting,
-)
+from agencies.models import Agency, AuditAction, StaffPosting
+from dossiers.importing.base import Importer, Progress
 from dossiers.importing.checks import Check, missing, run_checks, too_long
-from dossiers.importing.headers import Column, match_headers
-from dossiers.importing.outcome import Counts, ImportRefused
+from dossiers.importing.headers import Column
+from dossiers.importing.outcome import Counts
 from dossiers.importing.parsing import parse_datetimes, unreadable
-from dossiers.importing.reading import ROW, read_table
-from dossiers.importing.upload_files import (
-    copy_bounded,
-    declared_size,
-    measure,
-    printable,
-    safe_file_name,
-    store_once,
-    too_large_message,
-)
+from dossiers.importing.reading import ROW
 
 POSTING_COLUMNS = (
     Column("person_name", "Họ và tên", "ho_va_ten", required=True),
@@ -62,8 +37,6 @@ POSTING_COLUMNS = (
     Column("note", "Ghi chú", "ghi_chu"),
 )
 # Optional columns whose absence from the file keeps the stored value.
-logger = logging.getLogger(__name__)
-
 _OPTIONAL = {"former_unit_code": "former_unit_id", "actual_end": "actual_end_on", "note": "note"}
 _DATE_MESSAGE = "Ngày không hợp lệ: dùng dạng dd/mm/yyyy (ví dụ 01/07/2023)."
 
@@ -81,127 +54,36 @@ class _Row:
     note: str
 
 
-def postings_import(
-    *,
-    path: Path | None = None,
-    uploaded_file: IO[bytes] | None = None,
-    original_name: str | None = None,
-    sheet: str | None = None,
-    dry_run: bool = False,
-    atomic: bool = False,
-    user=None,
-    source: str = "command",
-) -> PostingImport:
-    """Keep the file, check every row and (unless refused or a dry run) write the postings."""
-    if (path is None) == (uploaded_file is None):
-        raise ValueError("give exactly one of path and uploaded_file")
-    name = safe_file_name(
-        original_name or (path.name if path else getattr(uploaded_file, "name", ""))
-    )
-    batch = PostingImport(
-        original_name=name,
-        sheet=printable(sheet or "")[:255],
-        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
-        source=source,
-        dry_run=dry_run,
-        atomic=atomic,
-        status=PostingImportStatus.REFUSED,
-    )
-    outcome = _keep_file(batch, path=path, uploaded_file=uploaded_file)
-    try:
-        if outcome == "too_large":
-            raise ImportRefused(too_large_message(batch.original_name, batch.size))
-        if outcome == "unreadable":
-            raise ImportRefused(f"Không mở được tệp {batch.original_name}.")
-        _check_and_write(batch, user=user)
-    except ImportRefused as exc:
-        _refuse(batch, str(exc))
-    except Exception as exc:  # nothing was written (one transaction); say so rather than crash
-        logger.exception("posting import %s failed", batch.original_name)
-        _refuse(batch, f"Lỗi hệ thống khi nhập tệp {batch.original_name}: {exc}")
-    return batch
+class PostingsImport(Importer):
+    columns: ClassVar = POSTING_COLUMNS
+    audit_action: ClassVar = AuditAction.POSTING_IMPORT
+    errors_file_cells: ClassVar = False  # the error file gives each bad cell's value instead
 
+    def check(self, frame: pl.DataFrame, *, headers: dict[str, str], progress: Progress):
+        self.rows, errors = validate_postings(frame, headers=headers, time_zone=self.time_zone)
+        self.given = {field for key, field in _OPTIONAL.items() if key in headers}
+        progress(frame.height)
+        return errors
 
-def _refuse(batch: PostingImport, reason: str) -> None:
-    batch.status, batch.refusal = PostingImportStatus.REFUSED, reason
-    batch.created = batch.updated = batch.unchanged = 0
-    batch.save()
+    def count(self) -> Counts:
+        return _plan(self.rows, given=self.given)[1]
 
-
-def _keep_file(batch: PostingImport, *, path: Path | None, uploaded_file: IO[bytes] | None) -> str:
-    """Keep the file as the dossier imports do (dossiers/importing/upload_files.py); returns "ok",
-    "unreadable" or "too_large" (then nothing is stored: the bound is there not to store it)."""
-    limit = settings.IMPORT_MAX_UPLOAD_BYTES
-    with tempfile.TemporaryFile() as copy:
-        outcome = copy_bounded(copy, path=path, uploaded_file=uploaded_file, limit=limit)
-        batch.size, batch.sha256 = measure(copy)
-        if outcome == "too_large":
-            batch.size, batch.sha256 = max(batch.size, declared_size(path, uploaded_file)), ""
-        else:
-            store_once(batch.file, copy, batch.original_name)
-    return outcome
-
-
-def _check_and_write(batch: PostingImport, *, user) -> None:
-    table = read_table(
-        Path(batch.file.path), file_name=batch.original_name, sheet=batch.sheet or None
-    )
-    headers = match_headers(table.headers, POSTING_COLUMNS, file_name=batch.original_name)
-    frame = table.frame.select(
-        ROW,
-        *(
-            pl.col(headers[column.key]).alias(column.key)
-            if column.key in headers
-            else pl.lit(None, pl.String).alias(column.key)
-            for column in POSTING_COLUMNS
-        ),
-    )
-    batch.total_rows = frame.height
-    rows, errors = _check(frame, headers=headers)
-    batch.errors = [
-        {"row": row, "column": column, "value": value or "", "message": message}
-        for row, column, value, message in errors.iter_rows()
-    ]
-    batch.rejected = errors.get_column("row").n_unique()
-    if batch.rejected and batch.atomic:
-        raise ImportRefused(
-            f"Tệp {batch.original_name} có {batch.rejected} dòng lỗi; vì chọn «tất cả hoặc "
-            "không» (--atomic), không dòng nào được nhập."
-        )
-    given = {field for key, field in _OPTIONAL.items() if key in headers}
-    changes, counts = _plan(rows, given=given)
-    batch.created, batch.updated, batch.unchanged = counts.created, counts.updated, counts.unchanged
-    if batch.dry_run:
-        batch.status = PostingImportStatus.CHECKED
-        batch.save()
-        return
-    with transaction.atomic():
-        batch.status = PostingImportStatus.APPLIED
-        batch.save()
+    def write(self) -> Counts:
+        changes, counts = _plan(self.rows, given=self.given)
         for posting, fields in changes:
             for name, value in fields.items():
                 setattr(posting, name, value)
-            posting.import_batch = batch
+            posting.import_batch_id = self.batch.pk
             if posting.pk is None:
-                posting.created_by = batch.uploaded_by
+                posting.created_by = self.batch.uploaded_by
             posting.save()
-        audit_record(
-            actor=user,
-            action=AuditAction.POSTING_IMPORT,
-            subject=batch,
-            summary=f"Nhập tệp biệt phái {batch.original_name}: {batch.summary}",
-            after={
-                "file": batch.original_name,
-                "sha256": batch.sha256,
-                "created": counts.created,
-                "updated": counts.updated,
-                "unchanged": counts.unchanged,
-                "rejected": batch.rejected,
-            },
-        )
+        return counts
 
 
-def _check(frame: pl.DataFrame, *, headers: dict[str, str]) -> tuple[list[_Row], pl.DataFrame]:
+def validate_postings(
+    frame: pl.DataFrame, *, headers: dict[str, str], time_zone: str
+) -> tuple[list[_Row], pl.DataFrame]:
+    """The accepted rows and the row errors of a frame of text cells keyed by column."""
     agencies = {code: pk for code, pk in Agency.objects.values_list("code", "pk")}
     former_pairs = [
         f"{agency}>{unit}"
@@ -210,7 +92,6 @@ def _check(frame: pl.DataFrame, *, headers: dict[str, str]) -> tuple[list[_Row],
         )
     ]
     merged_codes = sorted({pair.split(">", 1)[0] for pair in former_pairs})
-    time_zone = settings.TIME_ZONE
     values = frame.with_columns(
         v_agency_id=pl.col("agency_code").replace_strict(
             agencies, default=None, return_dtype=pl.Int64

@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-import zlib
 from pathlib import Path
 from typing import IO
 
@@ -54,6 +53,7 @@ from dossiers.importing.upload_files import (
     too_large_message,
 )
 from dossiers.models import ImportBatch, ImportKind, ImportRowError, ImportStatus
+from kpi_portal.db import advisory_xact_lock, is_postgres, lock_key
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +64,11 @@ IMPORTERS: dict[str, type[Importer]] = {
 }
 _APPLICABLE = (ImportStatus.PENDING, ImportStatus.VALIDATED, ImportStatus.FAILED)
 # PostgreSQL advisory locks: claiming a batch for writing; writing any import.
-_CLAIM_LOCK = zlib.crc32(b"dossiers.import.claim") & 0x7FFFFFFF
-_WRITE_LOCK = zlib.crc32(b"dossiers.import.write") & 0x7FFFFFFF
+_CLAIM_LOCK = lock_key("dossiers.import.claim")
+_WRITE_LOCK = lock_key("dossiers.import.write")
 # While a batch is being written its process holds this session lock (second key: the batch
 # id), so a later apply can tell a running one from one whose process died (PostgreSQL).
-_ALIVE_LOCK = zlib.crc32(b"dossiers.import.alive") & 0x7FFFFFFF
+_ALIVE_LOCK = lock_key("dossiers.import.alive")
 _TURN_POLL_SECONDS = 0.2
 
 
@@ -197,8 +197,7 @@ def _claim_for_writing(batch_id: int) -> bool:
     return bool(claimed)
 
 
-def _on_postgres() -> bool:
-    return connection.vendor == "postgresql"
+_on_postgres = is_postgres
 
 
 def _lock_id(batch_id: int) -> int:
@@ -218,9 +217,7 @@ def _release_alive_lock(batch_id: int) -> None:
 def _advisory_lock(key: int) -> None:
     """Hold a PostgreSQL advisory lock until the transaction ends. SQLite needs none: a write
     transaction locks the whole database (transaction_mode IMMEDIATE in settings)."""
-    if _on_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    advisory_xact_lock(key)
 
 
 def _wait_for_earlier_applies(batch: ImportBatch) -> None:

@@ -13,22 +13,24 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from agencies.models import Agency, AgencyLevel, Domain
+from dossiers import counting
 from dossiers.models import LATE_OR_OPEN, Dossier
+from kpi_portal.db import is_postgres
 from kpi_portal.formatting import format_number, format_percent, format_rate
 from kpi_portal.periods import Basis, Period, PeriodKind, parse_period, standard_period
-from reports.indicators import INDICATOR_CODES, indicator_fraction
+from reports.indicators import INDICATOR_CODES, indicator_fraction, overdue_count
 from reports.models import (
     FACT_COUNTERS,
     Indicator,
@@ -239,7 +241,7 @@ def overview_data_version() -> str:
     (reports/overview_cache.py), so a new KPI run or a changed target, band or agency makes a
     new key and the next request renders afresh; nothing has to be deleted.
     """
-    postgres = connection.vendor == "postgresql"
+    postgres = is_postgres()
 
     def digest(table: str, expression: str) -> str:
         if postgres:
@@ -349,7 +351,7 @@ def overview_build(
 
 def _handled_counts(counters: Counters | None) -> dict[str, int]:
     counters = counters or zero_counters()
-    overdue = counters["finished_late"] + counters["open_overdue"]
+    overdue = overdue_count(counters)
     return {
         "handled": counters["handled"],
         "on_time": counters["handled"] - overdue,
@@ -502,11 +504,11 @@ def agency_page_build(*, agency: Agency, period: Period) -> AgencyPage:
     ]
     for row in sub_units:
         counters = table.counters.get(row.code) or zero_counters()
-        row.overdue = counters["finished_late"] + counters["open_overdue"]
+        row.overdue = overdue_count(counters)
     domains = _domain_lines(
         scope=agency.code, period=period, level=agency.level, bands=bands, book=book
     )
-    total_overdue = own["finished_late"] + own["open_overdue"]
+    total_overdue = overdue_count(own)
     for line in domains:
         line.share = format_rate(line.overdue, total_overdue)
     trend_charts = _trend_charts(
@@ -645,33 +647,19 @@ def _trend_charts(
 # --- Overdue dossiers (a list, so it reads dossiers, one page at a time) -----------------------
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-
-
 def overdue_dossiers(
     *, agency: Agency, period: Period, domain_id: int | None = None, unit: Agency | None = None
 ) -> QuerySet[Dossier]:
-    """The dossiers overdue in the period under the agency (or one of its sub-units): finished
-    late in the period, or still open at its end past their due date. Oldest due date first.
+    """The dossiers overdue in the period under the agency (or one of its sub-units), as
+    dossiers.counting judges them. Oldest due date first.
 
-    Read through the partial index of dossiers that are open or finished late (LATE_OR_OPEN)."""
-    start_at = _local_midnight(period.start)
-    after_end = _local_midnight(period.end + timedelta(days=1))
-    end_of_period = after_end - timedelta(seconds=1)
+    Read through the partial index of dossiers that may be overdue (LATE_OR_OPEN)."""
     scope = unit or agency
     agency_ids = Agency.objects.filter(path__startswith=scope.path).values("id")
-    finished_late = (
-        Q(finished_at__gte=start_at) & Q(finished_at__lt=after_end) & Q(finished_at__gt=F("due_at"))
-    )
-    open_overdue = (Q(finished_at__isnull=True) | Q(finished_at__gte=after_end)) & Q(
-        due_at__lt=end_of_period
-    )
     queryset = Dossier.objects.filter(
         Q(agency_id__in=agency_ids)
-        & Q(received_at__lt=after_end)
         & LATE_OR_OPEN  # implied by the next line; it lets the partial index serve the query
-        & (finished_late | open_overdue)
+        & counting.overdue_q(counting.Window.of_days(period.start, period.end))
     )
     if domain_id is not None:
         queryset = queryset.filter(procedure__domain_id=domain_id)
@@ -698,9 +686,9 @@ def overdue_page(
     unit: Agency | None = None,
 ) -> tuple[Page, list[OverdueLine]]:
     """One page (25) of overdue dossiers with their days overdue and apology, two queries."""
-    after_end = _local_midnight(period.end + timedelta(days=1))
-    now = timezone.now()
-    judged_until = min(after_end - timedelta(seconds=1), now)
+    window = counting.Window.of_days(period.start, period.end)
+    # Days overdue of a dossier still open count up to today in a period not yet over.
+    shown = counting.Window(window.start, window.until, min(window.end, timezone.now()))
     paginator = Paginator(
         overdue_dossiers(agency=agency, period=period, domain_id=domain_id, unit=unit),
         OVERDUE_PAGE_SIZE,
@@ -708,15 +696,15 @@ def overdue_page(
     page = paginator.get_page(page_number)
     lines = []
     for dossier in page.object_list:
-        still_open = dossier.finished_at is None or dossier.finished_at >= after_end
-        until = judged_until if still_open else dossier.finished_at
-        days = (timezone.localdate(until) - timezone.localdate(dossier.due_at)).days
+        judgement = counting.judge(dossier, shown)
+        still_open = judgement is None or judgement.state != counting.State.FINISHED
+        days = counting.judged_days_late(judgement) if judgement else 0
         apology = getattr(dossier, "apology", None)
-        apologized = apology is not None and apology.issued_at < after_end
+        apologized = apology is not None and apology.issued_at < window.until
         lines.append(
             OverdueLine(
                 dossier=dossier,
-                days_overdue=max(days, 0),
+                days_overdue=days,
                 still_open=still_open,
                 apologized=apologized,
                 apology_date=timezone.localdate(apology.issued_at) if apologized else None,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, AuditAction, AuditEntry
 from kpi_portal.formatting import format_number
+from kpi_portal.local_days import after_local_day, local_midnight
 
 PAGE_SIZE = 50
 DATE_INPUTS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -56,10 +57,6 @@ class AuditFilterForm(forms.Form):
         return data
 
 
-def _start_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def audit_entries_filtered(
     *,
     action: str = "",
@@ -79,9 +76,9 @@ def audit_entries_filtered(
     if agency is not None:
         entries = entries.filter(agency=agency)
     if date_from:
-        entries = entries.filter(at__gte=_start_of_day(date_from))
+        entries = entries.filter(at__gte=local_midnight(date_from))
     if date_to:
-        entries = entries.filter(at__lt=_start_of_day(date_to + dt.timedelta(days=1)))
+        entries = entries.filter(at__lt=after_local_day(date_to))
     return entries.order_by("-at", "-pk")
 
 

@@ -17,6 +17,7 @@ from directives.models import (
     TaskCompletion,
     TaskKind,
 )
+from dossiers import counting
 from dossiers.models import Channel, Dossier
 from kpi_portal import clock
 
@@ -149,38 +150,32 @@ def pilot_candidates(*, agency: Agency, now: dt.datetime | None = None) -> Query
 
     - `volume`: dossiers received in W; `online`: of those, submitted online;
     - `handled`: dossiers handled in W (received by its end, not finished before its start);
-      `on_time`: of those, judged on time (domain.md section 5 with W as the period).
+      `on_time`: of those, judged on time (dossiers.counting, with W as the period).
 
     One query whatever the number of procedures."""
     now = now or clock.now()
     since = _twelve_months_before(now)
-    # The window's condition goes into the join, so only the agency's dossiers handled in the
-    # window are read; every dossier received in the window is handled in it.
-    finished_in_window = Q(recent__finished_at__lte=now)
-    open_at_end = Q(recent__finished_at__isnull=True) | Q(recent__finished_at__gt=now)
+    window = counting.Window(since, now, now)
+    # The join reads only the agency's dossiers that can be handled in the window (a plain
+    # condition: an F() in a FilteredRelation's condition would join the dossiers a second
+    # time); the judgement itself filters the counts.
+    received = counting.counted_q("recent__") & Q(recent__received_at__gte=since)
     return (
         Procedure.objects.filter(full_process_eligible=True)
         .select_related("domain")
         .annotate(
             recent=FilteredRelation(
                 "dossiers",
-                condition=Q(dossiers__agency=agency, dossiers__received_at__lte=now)
+                condition=Q(dossiers__agency=agency, dossiers__received_at__lt=now)
                 & (Q(dossiers__finished_at__isnull=True) | Q(dossiers__finished_at__gte=since)),
             )
         )
         .annotate(
-            volume=Count("recent", filter=Q(recent__received_at__gte=since)),
-            online=Count(
-                "recent",
-                filter=Q(recent__received_at__gte=since, recent__channel=Channel.ONLINE),
-            ),
-            handled=Count("recent"),
-            # Judged at finished_at when it falls in W, else at the end of W (still open).
-            on_time=Count(
-                "recent",
-                filter=(finished_in_window & Q(recent__finished_at__lte=F("recent__due_at")))
-                | (open_at_end & Q(recent__due_at__gte=now)),
-            ),
+            volume=Count("recent", filter=received),
+            online=Count("recent", filter=received & Q(recent__channel=Channel.ONLINE)),
+            handled=Count("recent", filter=counting.handled_q(window, prefix="recent__")),
+            overdue=Count("recent", filter=counting.overdue_q(window, prefix="recent__")),
+            on_time=F("handled") - F("overdue"),
         )
         .order_by("-volume", "code")
     )

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.audit import audit_entry, audit_record_many
 from agencies.models import Agency, AuditAction, AuditEntry, Role
 from agencies.selectors import membership_for_user
+from dossiers import counting
 from dossiers.importing.apply import _months, record_touched_cells
 from dossiers.models import (
     LATE_OR_OPEN,
@@ -37,6 +38,7 @@ from dossiers.models import (
     PublicHoliday,
 )
 from dossiers.signals import dossiers_changed
+from kpi_portal.local_days import after_local_day
 
 ACTING_ROLES = frozenset({Role.AGENCY_HEAD, Role.PROVINCE_OFFICE})
 SATURDAY = 5
@@ -91,31 +93,21 @@ def next_working_day(day: dt.date, *, holidays: frozenset[dt.date] = frozenset()
     return following
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def end_of_local_day(day: dt.date) -> dt.datetime:
-    """A date without a time, as a due date: 23:59:59 of that local day (common convention)."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
-
-
 def due_soon_limit(*, now: dt.datetime, holidays: frozenset[dt.date] | None = None) -> dt.datetime:
     """The first instant after the next working day: open dossiers due before it are 'due soon'.
     Without `holidays`, the recorded public holidays are read (one query)."""
     today = timezone.localdate(now)
     if holidays is None:
         holidays = public_holidays(after=today)
-    return _local_midnight(next_working_day(today, holidays=holidays) + dt.timedelta(days=1))
+    return after_local_day(next_working_day(today, holidays=holidays))
 
 
 def _overdue_q(now: dt.datetime) -> Q:
-    return (Q(finished_at__isnull=True) & Q(due_at__lt=now)) | Q(finished_at__gt=F("due_at"))
+    return counting.overdue_q(counting.Window.now(now))
 
 
 def _due_soon_q(now: dt.datetime, *, limit: dt.datetime | None = None) -> Q:
-    limit = limit or due_soon_limit(now=now)
-    return Q(finished_at__isnull=True) & Q(due_at__gte=now) & Q(due_at__lt=limit)
+    return counting.due_soon_q(now=now, limit=limit or due_soon_limit(now=now))
 
 
 # --- Selectors ----------------------------------------------------------------------------------
@@ -167,18 +159,17 @@ def apology_work_list(
     pending = _pending(user=user, domain_id=domain_id, unit=unit).select_related(
         "agency", "procedure__domain"
     )
-    today = timezone.localdate(now)
+    window = counting.Window.now(now)
 
     def lines(queryset: QuerySet[Dossier]) -> list[WorkLine]:
         rows = queryset.order_by("due_at", "id")
         rows = rows[:limit] if limit else rows
         result = []
         for dossier in rows:
-            until = (
-                today if dossier.finished_at is None else timezone.localdate(dossier.finished_at)
-            )
-            days = (until - timezone.localdate(dossier.due_at)).days
-            result.append(WorkLine(dossier, max(days, 0), dossier.finished_at is None))
+            judgement = counting.judge(dossier, window)
+            days = counting.judged_days_late(judgement) if judgement else 0
+            still_open = judgement is None or judgement.state != counting.State.FINISHED
+            result.append(WorkLine(dossier, days, still_open))
         return result
 
     return WorkList(
@@ -242,10 +233,9 @@ def _refusal(
         return _("Không tìm thấy hồ sơ.")
     if has_apology:
         return _("Hồ sơ đã có phiếu xin lỗi và hẹn lại một lần; không được hẹn lại lần thứ hai.")
-    overdue = (dossier.finished_at is None and dossier.due_at < now) or (
-        dossier.finished_at is not None and dossier.finished_at > dossier.due_at
-    )
-    due_soon = dossier.finished_at is None and now <= dossier.due_at < soon_limit
+    judgement = counting.judge(dossier, counting.Window.now(now))
+    overdue = judgement is not None and judgement.overdue
+    due_soon = counting.due_soon(dossier, now=now, limit=soon_limit)
     if not (overdue or due_soon):
         return _("Hồ sơ chưa quá hạn và chưa sắp đến hạn nên chưa cần xin lỗi.")
     if new_due_at <= dossier.due_at:

@@ -22,6 +22,7 @@ from dossiers import apology_slip as slips
 from dossiers.forms import ApologyForm
 from dossiers.models import Dossier
 from kpi_portal import clock
+from kpi_portal.local_days import end_of_local_day
 
 apology_access = require_role(Role.AGENCY_HEAD, Role.PROVINCE_OFFICE)
 
@@ -90,7 +91,7 @@ def apology_new(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 dossier_ids=[d.id for d in dossiers],
                 reason=data["reason"],
-                new_due_at=apologies.end_of_local_day(data["new_due_date"]),
+                new_due_at=end_of_local_day(data["new_due_date"]),
                 channel=data["channel"],
                 signer_name=data["signer_name"],
                 signer_title=data["signer_title"],

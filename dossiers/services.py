@@ -40,7 +40,6 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-import zlib
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
@@ -68,17 +67,18 @@ from dossiers.importing.upload_files import (
 )
 from dossiers.models import ImportBatch, ImportKind, ImportStatus
 from kpi_portal.celery import send_or_defer
+from kpi_portal.db import advisory_xact_lock, is_postgres, lock_key
 from kpi_portal.spreadsheets import neutralise_csv_cell
 
 logger = logging.getLogger(__name__)
 
 _APPLICABLE = (ImportStatus.PENDING, ImportStatus.VALIDATED, ImportStatus.FAILED)
 # PostgreSQL advisory locks: claiming a batch for writing; writing any import.
-_CLAIM_LOCK = zlib.crc32(b"dossiers.import.claim") & 0x7FFFFFFF
-_WRITE_LOCK = zlib.crc32(b"dossiers.import.write") & 0x7FFFFFFF
+_CLAIM_LOCK = lock_key("dossiers.import.claim")
+_WRITE_LOCK = lock_key("dossiers.import.write")
 # While a batch is being written its process holds this session lock (second key: the batch
 # id), so a later apply can tell a running one from one whose process died (PostgreSQL).
-_ALIVE_LOCK = zlib.crc32(b"dossiers.import.alive") & 0x7FFFFFFF
+_ALIVE_LOCK = lock_key("dossiers.import.alive")
 _TURN_POLL_SECONDS = 0.2
 # A batch pending for longer than this is sent to the queue again by the sweep (the first send
 # may have failed, or the message been lost); a second send is harmless (the steps claim).
@@ -330,8 +330,7 @@ def _claim_for_writing(batch_id: int) -> bool:
     return bool(claimed)
 
 
-def _on_postgres() -> bool:
-    return connection.vendor == "postgresql"
+_on_postgres = is_postgres
 
 
 def _lock_id(batch_id: int) -> int:
@@ -351,9 +350,7 @@ def _release_alive_lock(batch_id: int) -> None:
 def _advisory_lock(key: int) -> None:
     """Hold a PostgreSQL advisory lock until the transaction ends. SQLite needs none: a write
     transaction locks the whole database (transaction_mode IMMEDIATE in settings)."""
-    if _on_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    advisory_xact_lock(key)
 
 
 def _wait_for_earlier_applies(batch: ImportBatch) -> None:

@@ -21,7 +21,8 @@ INDICATOR_CODES = (
 )
 
 
-def _overdue(c: Counters) -> int:
+def overdue_count(c: Counters) -> int:
+    """Dossiers overdue in the period: finished late in it, or open at its end past due."""
     return c["finished_late"] + c["open_overdue"]
 
 
@@ -29,8 +30,8 @@ def _overdue(c: Counters) -> int:
 INDICATOR_FORMULAS: dict[str, tuple[Callable[[Counters], int], Callable[[Counters], int]]] = {
     "digitization": (lambda c: c["digitized"], lambda c: c["received"]),
     "e_result": (lambda c: c["finished_paper_e"], lambda c: c["finished_paper"]),
-    "on_time": (lambda c: c["handled"] - _overdue(c), lambda c: c["handled"]),
-    "apology": (lambda c: c["apologized"], _overdue),
+    "on_time": (lambda c: c["handled"] - overdue_count(c), lambda c: c["handled"]),
+    "apology": (lambda c: c["apologized"], overdue_count),
     "online_submission": (lambda c: c["received_online"], lambda c: c["received"]),
     "online_payment": (lambda c: c["paid_online"], lambda c: c["with_fee"]),
 }

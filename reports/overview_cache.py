@@ -30,6 +30,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
 from agencies.models import Agency
+from kpi_portal.db import is_postgres
 from reports.models import Indicator, KpiPeriod, RateBand, Target
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def data_version() -> str:
     KPI run or a changed target, band or agency makes a new key and the next request renders
     afresh; nothing has to be deleted.
     """
-    postgres = connection.vendor == "postgresql"
+    postgres = is_postgres()
 
     def digest(table: str, expression: str) -> str:
         if postgres:

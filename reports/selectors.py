@@ -11,16 +11,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
 from django.db.models import Count, F, Max, Q
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from agencies.models import Agency, AgencyLevel, Domain
+from dossiers.counting import (
+    Window,
+    finished_early_q,
+    finished_late_q,
+    handled_q,
+    open_overdue_q,
+)
 from dossiers.models import Channel, Dossier
 from kpi_portal.periods import Period
 from reports.indicators import INDICATOR_CODES, indicator_fraction
@@ -51,38 +57,25 @@ def zero_counters() -> Counters:
     return dict.fromkeys(FACT_COUNTERS, 0)
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def kpi_own_counters_from_dossiers(
     *, start: date, end: date, domain_id: int | None = None
 ) -> dict[tuple[int, int], Counters]:
     """Each agency's own counters per domain for the days [start, end], from the dossiers.
 
-    One grouped query; the definitions of domain.md section 5, as datetime comparisons:
-    "by E" is before midnight after E, the end of P is E 23:59:59.
+    One grouped query; which dossier counts where is dossiers.counting's judgement (its ORM
+    form), so this is the engine's reference in the tests.
     """
-    start_at = _local_midnight(start)
-    after_end = _local_midnight(end + timedelta(days=1))
-    end_of_period = after_end - timedelta(seconds=1)
-
-    received = Q(received_at__gte=start_at)
-    finished = Q(finished_at__lt=after_end)  # the queryset keeps only finished_at >= start_at
-    open_at_end = Q(finished_at__isnull=True) | Q(finished_at__gte=after_end)
-    finished_late = finished & Q(finished_at__gt=F("due_at"))
-    open_overdue = open_at_end & Q(due_at__lt=end_of_period)
-    overdue = finished_late | open_overdue
+    window = Window.of_days(start, end)
+    received = Q(received_at__gte=window.start)
+    finished = Q(finished_at__lt=window.until)  # among the handled: finished_at >= start
     paper = Q(procedure__paper_result=True)
+    overdue = finished_late_q(window) | open_overdue_q(window)
 
-    queryset = Dossier.objects.filter(
-        Q(received_at__lt=after_end) & (Q(finished_at__isnull=True) | Q(finished_at__gte=start_at))
-    )
+    queryset = Dossier.objects.filter(handled_q(window))
     if domain_id is not None:
         queryset = queryset.filter(procedure__domain_id=domain_id)
     rows = (
-        queryset.annotate(finished_day=TruncDate("finished_at"), due_day=TruncDate("due_at"))
-        .values("agency_id", "procedure__domain_id")
+        queryset.values("agency_id", "procedure__domain_id")
         .annotate(
             received=Count("id", filter=received),
             received_online=Count("id", filter=received & Q(channel=Channel.ONLINE)),
@@ -90,19 +83,14 @@ def kpi_own_counters_from_dossiers(
             with_fee=Count("id", filter=received & Q(fee__gt=0)),
             paid_online=Count("id", filter=received & Q(paid_online=True)),
             handled=Count("id"),
-            carried_over=Count("id", filter=Q(received_at__lt=start_at)),
+            carried_over=Count("id", filter=Q(received_at__lt=window.start)),
             finished=Count("id", filter=finished),
-            finished_early=Count(
-                "id",
-                filter=finished
-                & Q(finished_at__lte=F("due_at"))
-                & Q(finished_day__lt=F("due_day")),
-            ),
-            finished_late=Count("id", filter=finished_late),
+            finished_early=Count("id", filter=finished_early_q(window)),
+            finished_late=Count("id", filter=finished_late_q(window)),
             finished_paper=Count("id", filter=finished & paper),
             finished_paper_e=Count("id", filter=finished & paper & Q(e_result=True)),
-            open_overdue=Count("id", filter=open_overdue),
-            apologized=Count("id", filter=overdue & Q(apology__issued_at__lt=after_end)),
+            open_overdue=Count("id", filter=open_overdue_q(window)),
+            apologized=Count("id", filter=overdue & Q(apology__issued_at__lt=window.until)),
         )
         .order_by()
     )

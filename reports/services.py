@@ -33,7 +33,8 @@ touched dossier's old and new month of receipt are touched), then recomputes the
 standard period that overlaps a touched month.
 
 Safety: a period's facts are deleted and inserted in one transaction (readers see the old or the
-new rows, never a mix). Writers of the same cells or periods take the same lock (reports.sql).
+new rows, never a mix). Writers of the same cells or periods take the same lock
+(CELLS_LOCK, FACTS_LOCK).
 Everything is recomputed from its sources, so any task can run twice.
 
 Which periods exist (the "universe"): every standard period of either basis that overlaps the
@@ -47,7 +48,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -56,7 +57,16 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyLevel, Procedure
+from dossiers.counting import clock_sql
 from dossiers.models import Apology, Channel, Dossier, TouchedCell
+from kpi_portal.db import advisory_xact_lock, lock_key, tune_for_batch
+from kpi_portal.local_days import (
+    after_local_day,
+    day_of_epoch_sql,
+    local_bucket_sql,
+    local_day_sql,
+    local_midnight,
+)
 from kpi_portal.periods import (
     Basis,
     Period,
@@ -64,7 +74,6 @@ from kpi_portal.periods import (
     month_bounds,
     standard_periods_overlapping,
 )
-from reports import sql
 from reports.models import (
     FACT_COUNTERS,
     Indicator,
@@ -80,6 +89,17 @@ from reports.models import (
 logger = logging.getLogger(__name__)
 
 LEVEL_GROUP_LEVELS = (AgencyLevel.DEPARTMENT, AgencyLevel.DISTRICT, AgencyLevel.COMMUNE)
+
+
+# Writers of the cells, and of each (basis, year) of facts, take these transaction locks.
+# Without them, a full rebuild and a refresh that both delete and insert the same cells could each
+# keep the other's inserts (double counts).
+CELLS_LOCK = 1
+FACTS_LOCK = 2
+
+
+def _lock(kind: int, name: str = "") -> None:
+    advisory_xact_lock(kind, lock_key(name))
 
 
 @dataclass(frozen=True)
@@ -116,20 +136,21 @@ def _cells_insert_sql(where: str) -> str:
         "paper_result",
         "paper_e_result",
     )
+    clock = clock_sql("d")
     finish_class = (
         "CASE WHEN d.finished_at IS NULL THEN NULL"
-        " WHEN d.finished_at > d.due_at THEN 2"
-        f" WHEN {sql.local_date('d.finished_at')} < {sql.local_date('d.due_at')} THEN 0"
+        f" WHEN {clock.finish_late} THEN 2"
+        f" WHEN {day_of_epoch_sql(clock.finish_judged)} < {local_day_sql('d.due_at')} THEN 0"
         " ELSE 1 END"
     )
     return f"""
         INSERT INTO {q(KpiCell._meta.db_table)} ({cell_columns})
         SELECT d.agency_id, p.domain_id,
-               {sql.local_bucket("d.received_at")},
-               {sql.local_bucket("d.finished_at")},
+               {local_bucket_sql("d.received_at")},
+               {local_bucket_sql("d.finished_at")},
                {finish_class},
-               {sql.local_bucket("d.due_at", plus_seconds=1)},
-               {sql.local_bucket("a.issued_at")},
+               {local_bucket_sql("d.due_at", plus_seconds=1)},
+               {local_bucket_sql("a.issued_at")},
                COUNT(*),
                SUM(CASE WHEN d.channel = '{Channel.ONLINE.value}' THEN 1 ELSE 0 END),
                SUM(CASE WHEN d.components_digitized = d.components_total THEN 1 ELSE 0 END),
@@ -140,7 +161,7 @@ def _cells_insert_sql(where: str) -> str:
         FROM {q(Dossier._meta.db_table)} d
         JOIN {q(Procedure._meta.db_table)} p ON p.id = d.procedure_id
         LEFT JOIN {q(Apology._meta.db_table)} a ON a.dossier_id = d.id
-        WHERE {where}
+        WHERE {clock.counted} AND {where}
         GROUP BY 1, 2, 3, 4, 5, 6, 7
     """
 
@@ -150,10 +171,6 @@ def _execute(statement: str, params: list | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(statement, params or [])
         return cursor.rowcount
-
-
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _cells_rebuild_all() -> int:
@@ -177,8 +194,8 @@ def _cells_rebuild_months(months: dict[date, set[int]]) -> int:
             ),
             [
                 *ids,
-                adapt(_local_midnight(first)),
-                adapt(_local_midnight(last + timedelta(days=1))),
+                adapt(local_midnight(first)),
+                adapt(after_local_day(last)),
             ],
         )
     return written
@@ -374,7 +391,7 @@ def _group_key(period: Period) -> tuple[str, int]:
 def _lock_fact_groups(periods: Iterable[Period]) -> None:
     # Always in sorted order, after the cells lock: no two writers can wait on each other.
     for basis, year in sorted({_group_key(p) for p in periods}):
-        sql.lock(sql.FACTS_LOCK, f"{basis}:{year}")
+        _lock(FACTS_LOCK, f"{basis}:{year}")
 
 
 def _drop_periods_outside(universe: list[Period]) -> None:
@@ -410,8 +427,8 @@ def kpi_full_recompute(
     """
     started_at = timezone.now()
     with transaction.atomic():
-        sql.lock(sql.CELLS_LOCK)
-        sql.tune_for_batch()
+        _lock(CELLS_LOCK)
+        tune_for_batch()
         # A full rebuild covers everything touched so far.
         TouchedCell.objects.filter(created_at__lte=started_at).delete()
         cells = _cells_rebuild_all()
@@ -437,8 +454,8 @@ def kpi_periods_recompute(*, basis: str, year: int) -> int:
     """
     started_at = timezone.now()
     with transaction.atomic():
-        sql.lock(sql.FACTS_LOCK, f"{basis}:{year}")
-        sql.tune_for_batch()
+        _lock(FACTS_LOCK, f"{basis}:{year}")
+        tune_for_batch()
         periods = [p for p in kpi_universe() if _group_key(p) == (basis, year)]
         facts = _facts_rebuild(periods, timezone.now())
         _record_run(
@@ -487,8 +504,8 @@ def kpi_refresh_touched(*, stale_after: timedelta = FULL_RECOMPUTE_CATCH_UP) -> 
         return RefreshResult(touched=0, cells=KpiCell.objects.count(), periods=len(groups))
     started_at = timezone.now()
     with transaction.atomic():
-        sql.lock(sql.CELLS_LOCK)
-        sql.tune_for_batch()
+        _lock(CELLS_LOCK)
+        tune_for_batch()
         touched = list(TouchedCell.objects.values_list("id", "agency_id", "month", "created_at"))
         universe = kpi_universe()
         computed = set(KpiPeriod.objects.values_list("basis", "period"))

@@ -23,7 +23,6 @@ compares text with text and PostgreSQL parses it as `timestamptz`.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -35,6 +34,8 @@ from dossiers.importing.dossier_rows import STAGED_COLUMNS
 from dossiers.importing.outcome import Counts
 from dossiers.importing.reading import ROW
 from dossiers.models import Apology, ApologySource, Dossier, TouchedCell
+from kpi_portal.db import is_postgres
+from kpi_portal.local_days import date_of_day_number, local_day_sql
 
 STAGING = "import_staging_dossiers"
 _DATETIMES = (
@@ -75,8 +76,7 @@ _PG_TYPES = {
 _COLUMNS = ("row_number", *STAGED_COLUMNS)
 
 
-def _on_postgres() -> bool:
-    return connection.vendor == "postgresql"
+_on_postgres = is_postgres
 
 
 def _differs(left: str, right: str) -> str:
@@ -314,20 +314,20 @@ def touched_cells(
         f"WHERE d.id IS NULL OR ({changed})"
     )
     sql = (
-        f"SELECT DISTINCT agency_id, {_month('received_at', time_zone)}, "
-        f"{_month('finished_at', time_zone)} "
-        f"FROM ({versions}) versions"
+        f"SELECT DISTINCT agency_id, {local_day_sql('received_at')}, "
+        f"{local_day_sql('finished_at')} FROM ({versions}) versions"
     )
-    params = [time_zone, time_zone] if _on_postgres() else []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [])
         spans = cursor.fetchall()
     this_month = today.replace(day=1)
     cells: set[tuple[int, dt.date]] = set()
     for agency_id, first, last in spans:
-        if first is None:
+        if first is None:  # never received: counted nowhere
             continue
-        for month in _months(_as_date(first), _as_date(last) if last else this_month):
+        first_month = date_of_day_number(first).replace(day=1)
+        last_month = date_of_day_number(last).replace(day=1) if last is not None else this_month
+        for month in _months(first_month, last_month):
             cells.add((agency_id, month))
     return cells
 
@@ -342,19 +342,6 @@ def record_touched_cells(cells: set[tuple[int, dt.date]]) -> None:
         unique_fields=["agency", "month"],
         batch_size=1000,
     )
-
-
-def _month(column: str, time_zone: str) -> str:
-    """SQL for the first day of the local calendar month of a stored datetime."""
-    if _on_postgres():
-        return f"(date_trunc('month', {column} AT TIME ZONE %s))::date"
-    # SQLite stores UTC text; the province's zone has had a fixed offset since 1975.
-    offset = dt.datetime.now(zoneinfo.ZoneInfo(time_zone)).utcoffset() or dt.timedelta()
-    return f"date({column}, '{offset.total_seconds() / 3600:+g} hours', 'start of month')"
-
-
-def _as_date(value: dt.date | str) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def _months(first: dt.date, last: dt.date) -> Iterator[dt.date]:

@@ -4,21 +4,22 @@ and the list of its overdue dossiers (a list, so it reads dossiers, one page at 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from agencies.models import Agency, AgencyLevel
+from dossiers import counting
 from dossiers.models import LATE_OR_OPEN, Dossier
 from kpi_portal import clock
 from kpi_portal.formatting import format_rate
 from kpi_portal.periods import Period, PeriodKind, standard_period
 from reports.charts import percent_cut, trend_chart
-from reports.indicators import indicator_fraction
+from reports.indicators import indicator_fraction, overdue_count
 from reports.models import FACT_COUNTERS, Indicator, KpiFact
 from reports.pages.cells import (
     Bands,
@@ -120,11 +121,11 @@ def agency_page_build(*, agency: Agency, period: Period) -> AgencyPage:
         sub_units.append(row)
     for row in sub_units:
         counters = table.counters.get(row.code) or zero_counters()
-        row.overdue = counters["finished_late"] + counters["open_overdue"]
+        row.overdue = overdue_count(counters)
     domains = domain_lines(
         scope=agency.code, period=period, level=agency.level, bands=bands, book=book
     )
-    total_overdue = own["finished_late"] + own["open_overdue"]
+    total_overdue = overdue_count(own)
     for line in domains:
         line.share = format_rate(line.overdue, total_overdue)
     trend_charts = _trend_charts(
@@ -239,33 +240,19 @@ def _trend_charts(
 # --- Overdue dossiers (a list, so it reads dossiers, one page at a time) -----------------------
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-
-
 def overdue_dossiers(
     *, agency: Agency, period: Period, domain_id: int | None = None, unit: Agency | None = None
 ) -> QuerySet[Dossier]:
-    """The dossiers overdue in the period under the agency (or one of its sub-units): finished
-    late in the period, or still open at its end past their due date. Oldest due date first.
+    """The dossiers overdue in the period under the agency (or one of its sub-units), as
+    dossiers.counting judges them. Oldest due date first.
 
-    Read through the partial index of dossiers that are open or finished late (LATE_OR_OPEN)."""
-    start_at = _local_midnight(period.start)
-    after_end = _local_midnight(period.end + timedelta(days=1))
-    end_of_period = after_end - timedelta(seconds=1)
+    Read through the partial index of dossiers that may be overdue (LATE_OR_OPEN)."""
     scope = unit or agency
     agency_ids = Agency.objects.filter(path__startswith=scope.path).values("id")
-    finished_late = (
-        Q(finished_at__gte=start_at) & Q(finished_at__lt=after_end) & Q(finished_at__gt=F("due_at"))
-    )
-    open_overdue = (Q(finished_at__isnull=True) | Q(finished_at__gte=after_end)) & Q(
-        due_at__lt=end_of_period
-    )
     queryset = Dossier.objects.filter(
         Q(agency_id__in=agency_ids)
-        & Q(received_at__lt=after_end)
         & LATE_OR_OPEN  # implied by the next line; it lets the partial index serve the query
-        & (finished_late | open_overdue)
+        & counting.overdue_q(counting.Window.of_days(period.start, period.end))
     )
     if domain_id is not None:
         queryset = queryset.filter(procedure__domain_id=domain_id)
@@ -292,9 +279,9 @@ def overdue_page(
     unit: Agency | None = None,
 ) -> tuple[Page, list[OverdueLine]]:
     """One page (25) of overdue dossiers with their days overdue and apology, two queries."""
-    after_end = _local_midnight(period.end + timedelta(days=1))
-    now = clock.now()
-    judged_until = min(after_end - timedelta(seconds=1), now)
+    window = counting.Window.of_days(period.start, period.end)
+    # Days overdue of a dossier still open count up to today in a period not yet over.
+    shown = counting.Window(window.start, window.until, min(window.end, clock.now()))
     paginator = Paginator(
         overdue_dossiers(agency=agency, period=period, domain_id=domain_id, unit=unit),
         OVERDUE_PAGE_SIZE,
@@ -302,15 +289,15 @@ def overdue_page(
     page = paginator.get_page(page_number)
     lines = []
     for dossier in page.object_list:
-        still_open = dossier.finished_at is None or dossier.finished_at >= after_end
-        until = judged_until if still_open else dossier.finished_at
-        days = (timezone.localdate(until) - timezone.localdate(dossier.due_at)).days
+        judgement = counting.judge(dossier, shown)
+        still_open = judgement is None or judgement.state != counting.State.FINISHED
+        days = counting.judged_days_late(judgement) if judgement else 0
         apology = getattr(dossier, "apology", None)
-        apologized = apology is not None and apology.issued_at < after_end
+        apologized = apology is not None and apology.issued_at < window.until
         lines.append(
             OverdueLine(
                 dossier=dossier,
-                days_overdue=max(days, 0),
+                days_overdue=days,
                 still_open=still_open,
                 apologized=apologized,
                 apology_date=timezone.localdate(apology.issued_at) if apologized else None,

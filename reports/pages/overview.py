@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_noop
 from agencies.models import AgencyLevel
 from kpi_portal.periods import Period
 from reports.charts import overview_bar_chart
-from reports.indicators import INDICATOR_CODES
+from reports.indicators import INDICATOR_CODES, overdue_count
 from reports.models import Indicator
 from reports.pages.cells import (
     SHORT_NAMES,
@@ -170,7 +170,7 @@ def overview_build(
 
 def _handled_counts(counters: Counters | None) -> dict[str, int]:
     counters = counters or zero_counters()
-    overdue = counters["finished_late"] + counters["open_overdue"]
+    overdue = overdue_count(counters)
     return {
         "handled": counters["handled"],
         "on_time": counters["handled"] - overdue,

@@ -1,0 +1,44 @@
+"""The database-specific helpers every app shares: which database, advisory locks, batch tuning.
+
+PostgreSQL is the production database; SQLite the embedded default for a first run. Code that
+must differ between them asks `is_postgres()` here rather than reading `connection.vendor`.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from django.db import connection
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def lock_key(name: str) -> int:
+    """A stable 31-bit key for an advisory lock named in code (`"dossiers.import.write"`)."""
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
+
+
+def advisory_xact_lock(key: int, subkey: int | None = None) -> None:
+    """Hold a PostgreSQL advisory lock until the transaction ends.
+
+    SQLite needs none: a write transaction locks the whole database (transaction_mode
+    IMMEDIATE in settings), so every writer is serialized already.
+    """
+    if not is_postgres():
+        return
+    with connection.cursor() as cursor:
+        if subkey is None:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        else:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [key, subkey])
+
+
+def tune_for_batch() -> None:
+    """For this transaction only: room for large GROUP BYs to hash in memory, and no JIT
+    (compiling the queries costs more than it saves at this size). PostgreSQL only."""
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")

@@ -1,0 +1,86 @@
+"""Local days and half-month buckets: each SQL form gives what the Python form gives."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from kpi_portal.local_days import (
+    after_local_day,
+    bucket_of_day_sql,
+    date_of_day_number,
+    day_number,
+    end_of_local_day,
+    local_day_number,
+    local_day_sql,
+    local_midnight,
+)
+from kpi_portal.periods import half_month_bucket
+
+
+def vn(*args: int) -> datetime:
+    return timezone.make_aware(datetime(*args))
+
+
+class TestPython:
+    def test_a_local_day_runs_from_midnight_to_23_59_59_local_time(self):
+        day = date(2023, 6, 14)
+        assert local_midnight(day).isoformat() == "2023-06-14T00:00:00+07:00"
+        assert end_of_local_day(day).isoformat() == "2023-06-14T23:59:59+07:00"
+        assert after_local_day(day).isoformat() == "2023-06-15T00:00:00+07:00"
+
+    def test_day_numbers_count_from_1970(self):
+        assert day_number(date(1970, 1, 2)) == 1
+        assert date_of_day_number(day_number(date(2023, 6, 14))) == date(2023, 6, 14)
+
+    def test_an_instant_belongs_to_its_local_day_not_its_utc_day(self):
+        # 14/06 23:30 local is 14/06 16:30 UTC; 15/06 00:30 local is 14/06 17:30 UTC.
+        assert local_day_number(vn(2023, 6, 14, 23, 30)) == day_number(date(2023, 6, 14))
+        assert local_day_number(vn(2023, 6, 15, 0, 30)) == day_number(date(2023, 6, 15))
+
+
+@pytest.mark.django_db
+class TestTheSqlFormsAgreeWithPython:
+    def _select(self, sql: str, params: list) -> list:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
+
+    def test_the_local_day_of_stored_instants(self):
+        moments = [
+            vn(2023, 6, 14, 23, 59, 59),
+            vn(2023, 6, 15, 0, 0, 0),
+            vn(2023, 6, 15, 6, 59, 59),
+            vn(2023, 6, 15, 7, 0, 0),
+            vn(2000, 1, 1, 0, 0, 0),
+            vn(2024, 2, 29, 12),
+        ]
+        got = [
+            self._select(
+                f"SELECT {local_day_sql('%s')}",
+                [connection.ops.adapt_datetimefield_value(moment)],
+            )[0]
+            for moment in moments
+        ]
+        assert got == [local_day_number(m) for m in moments]
+
+    def test_a_second_added_moves_23_59_59_to_the_next_day(self):
+        moment = connection.ops.adapt_datetimefield_value(vn(2023, 5, 31, 23, 59, 59))
+        (day,) = self._select(f"SELECT {local_day_sql('%s', plus_seconds=1)}", [moment])
+        assert day == day_number(date(2023, 6, 1))
+
+    def test_the_bucket_of_every_day_of_several_years(self):
+        first, last = date(2022, 12, 1), date(2025, 1, 31)
+        days = [first + timedelta(n) for n in range((last - first).days + 1)]
+        got = self._select(
+            "WITH RECURSIVE v(n) AS (SELECT %s UNION ALL SELECT n + 1 FROM v WHERE n < %s)"
+            f" SELECT {bucket_of_day_sql('v.n')} FROM v ORDER BY v.n",
+            [day_number(first), day_number(last)],
+        )
+        assert got == [half_month_bucket(d) for d in days]
+
+    def test_an_empty_day_has_no_bucket(self):
+        assert self._select(f"SELECT {bucket_of_day_sql('NULL')}", []) == [None]

@@ -74,9 +74,15 @@ def directive_demo_load() -> Directive | None:
         kind=TaskKind.PILOT_COMPILATION,
     )
     compilation.assigned_agencies.add(province)
-    agencies = Agency.objects.filter(
-        level__in=[AgencyLevel.DEPARTMENT, AgencyLevel.DISTRICT], path__startswith=province.path
-    ).order_by("sort_order", "code")
+    # The units of July 2023 (the demo's later units, formed in 2025, had no such task).
+    agencies = (
+        Agency.objects.filter(
+            level__in=[AgencyLevel.DEPARTMENT, AgencyLevel.DISTRICT],
+            path__startswith=province.path,
+        )
+        .existing_on(nomination.due_on)
+        .order_by("sort_order", "code")
+    )
     deadline = _at(0, 0)
     for index, agency in enumerate(agencies):
         when = None if agency.code in LEFT_TO_USERS else SCHEDULE[index % len(SCHEDULE)]

@@ -22,10 +22,12 @@ to RB.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from django.utils import timezone
 
 from dossiers.demo.reference import (
     GENERAL_DELAY_REASONS,
@@ -90,10 +92,12 @@ HOLIDAYS = np.array(
 CALENDAR = np.busdaycalendar(holidays=HOLIDAYS)
 
 SEGMENT_PRE, SEGMENT_RA, SEGMENT_C, SEGMENT_RB, SEGMENT_H2 = 0, 1, 2, 3, 4
+SEGMENT_TWO_TIER = 5  # 2024 to yesterday, on the organisation of each day
 
 # Volumes: dossiers per working day (the first half of 2023 is fixed by the directive).
 PRE_PER_DAY = 500
 H2_PER_DAY = 900
+TWO_TIER_PER_DAY = 60  # a thin slice: enough for trends and rankings, cheap to load
 RA_DAY_WEIGHT = 0.85  # the second half of December relative to an average 2023 day
 
 SECOND = np.timedelta64(1, "s")
@@ -164,6 +168,17 @@ ERAS = {
         0.95,
         1.15,
     ),
+    "two_tier": Era(
+        {"toan_trinh": 0.72, "mot_phan": 0.35, "khong": 0.0},
+        0.01,
+        0.9,
+        0.75,
+        {"so": 0.3, "huyen": 0.32, "xa": 0.22},
+        0.002,
+        0.85,
+        1.0,
+        1.1,
+    ),
 }
 
 
@@ -199,10 +214,15 @@ def _choose_exact(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.n
 
 
 class _Catalogue:
-    """Agencies and procedures as arrays, for vectorised drawing."""
+    """Agencies and procedures as arrays, for vectorised drawing. By default the units of 2023
+    (those with no start date), in the order the 2023 dossiers were always drawn from."""
 
-    def __init__(self) -> None:
-        self.agencies = demo_agencies()
+    def __init__(self, agencies: list[DemoAgency] | None = None) -> None:
+        self.agencies = (
+            agencies
+            if agencies is not None
+            else [a for a in demo_agencies() if a.valid_from is None]
+        )
         self.procedures = demo_procedures()
         self.agency_codes = np.array([a.code for a in self.agencies])
         self.agency_level = np.array([a.level for a in self.agencies])
@@ -210,11 +230,12 @@ class _Catalogue:
         probability = np.zeros(len(self.agencies))
         for level, share in LEVEL_SHARES.items():
             mask = self.agency_level == level
-            probability[mask] = share * weights[mask] / weights[mask].sum()
+            if weights[mask].sum() > 0:  # no districts after the reform
+                probability[mask] = share * weights[mask] / weights[mask].sum()
         self.agency_probability = probability / probability.sum()
         # Which procedure list an agency draws from: its own (a department), or its level's.
         self.agency_group = np.array(
-            [a.code if a.level == "so" else a.level for a in self.agencies]
+            [a.procedures_of or (a.code if a.level == "so" else a.level) for a in self.agencies]
         )
         self.proc_codes = np.array([p.code for p in self.procedures])
         self.proc_land = np.array([p.domain == LAND_DOMAIN for p in self.procedures])
@@ -560,8 +581,11 @@ def _days_for(
     return np.repeat(days, counts)
 
 
-def generate_demo(*, seed: int = SEED) -> DemoData:
-    """Every dossier of the demo, the same on every run for a given seed."""
+def generate_demo(*, seed: int = SEED, today: dt.date | None = None) -> DemoData:
+    """Every dossier of the demo, the same on every run for a given seed and day: 2022 and 2023
+    as ever, then the slice of 2024 up to yesterday (`today` defaults to the local date), with
+    the organisation of each day (domain.md section 12)."""
+    today = today or timezone.localdate()
     rng = np.random.default_rng(seed)
     cat = _Catalogue()
 
@@ -615,30 +639,29 @@ def generate_demo(*, seed: int = SEED) -> DemoData:
             np.full(len(h2["agency"]), SEGMENT_H2, dtype=np.int8),
         ]
     )
-    frame = pl.DataFrame(
-        {
-            "segment": segments,
-            "agency": cat.agency_codes[rows["agency"]],
-            "procedure": cat.proc_codes[rows["procedure"]],
-            "channel": rows["channel"],
-            "received_at": rows["received"].astype("datetime64[us]"),
-            "due_at": rows["due"].astype("datetime64[us]"),
-            "finished_at": rows["finished"].astype("datetime64[us]"),
-            "components_total": rows["components"],
-            "components_digitized": rows["digitized"],
-            "e_result": rows["e_result"],
-            "fee": rows["fee"],
-            "paid_online": rows["paid_online"],
-            "apology_issued_at": rows["apology_issued"].astype("datetime64[us]"),
-            "apology_new_due_at": rows["apology_new_due"].astype("datetime64[us]"),
-            "apology_reason": pl.Series(rows["apology_reason"].tolist(), dtype=pl.String),
-        }
-    )
+    agencies = demo_agencies()
+    frame = _one_stop_facts(_with_codes(_frame(cat, rows, segments), agencies), seed=seed)
+    # After the one-stop facts, whose draws stay as they were; the slice's layout is section 9.
+    later = [
+        _with_codes(part, agencies).with_columns(
+            status=pl.lit(None, pl.Int16),
+            supplement_requests=pl.lit(0, pl.Int16),
+            supplement_requested_at=pl.lit(None, pl.Datetime("us")),
+            supplement_completed_at=pl.lit(None, pl.Datetime("us")),
+            layout=pl.lit(LAYOUT_SECTION_9),
+        )
+        for part in _two_tier_slice(seed=seed, today=today)
+    ]
+    frame = pl.concat([frame, *later])
+    return DemoData(agencies=agencies, procedures=cat.procedures, dossiers=frame)
+
+
+def _with_codes(frame: pl.DataFrame, agencies: list[DemoAgency]) -> pl.DataFrame:
+    """Codes: agency prefix, yymmdd received, and the sequence of that agency's day."""
     prefixes = pl.DataFrame(
-        {"agency": [a.code for a in cat.agencies], "prefix": [a.prefix for a in cat.agencies]}
+        {"agency": [a.code for a in agencies], "prefix": [a.prefix for a in agencies]}
     )
-    # Codes: agency prefix, yymmdd received, and the sequence of that agency's day.
-    frame = (
+    return (
         frame.with_row_index("_order")
         .join(prefixes, on="agency", how="left")
         .sort(["agency", "received_at", "_order"])
@@ -657,8 +680,6 @@ def generate_demo(*, seed: int = SEED) -> DemoData:
         .drop("_order", "prefix")
         .select("code", pl.exclude("code"))
     )
-    frame = _one_stop_facts(frame, seed=seed)
-    return DemoData(agencies=cat.agencies, procedures=cat.procedures, dossiers=frame)
 
 
 # The second half of 2023 comes as the national sync record (domain.md section 11), with the
@@ -757,3 +778,74 @@ def _never_received(frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFra
         supplement_requested_at=empty,
         supplement_completed_at=empty,
     )
+
+
+def _frame(cat: _Catalogue, rows: dict, segments: np.ndarray) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "segment": segments,
+            "agency": cat.agency_codes[rows["agency"]],
+            "procedure": cat.proc_codes[rows["procedure"]],
+            "channel": rows["channel"],
+            "received_at": rows["received"].astype("datetime64[us]"),
+            "due_at": rows["due"].astype("datetime64[us]"),
+            "finished_at": rows["finished"].astype("datetime64[us]"),
+            "components_total": rows["components"],
+            "components_digitized": rows["digitized"],
+            "e_result": rows["e_result"],
+            "fee": rows["fee"],
+            "paid_online": rows["paid_online"],
+            "apology_issued_at": rows["apology_issued"].astype("datetime64[us]"),
+            "apology_new_due_at": rows["apology_new_due"].astype("datetime64[us]"),
+            "apology_reason": pl.Series(rows["apology_reason"].tolist(), dtype=pl.String),
+        }
+    )
+
+
+# The organisation changed twice after 2023 (dossiers/demo/reference.py): each window draws
+# from the units that existed throughout it.
+TWO_TIER_WINDOWS = (
+    (dt.date(2024, 1, 1), dt.date(2025, 2, 28)),
+    (dt.date(2025, 3, 1), dt.date(2025, 6, 30)),
+    (dt.date(2025, 7, 1), None),  # to yesterday
+)
+
+
+def _two_tier_slice(*, seed: int, today: dt.date) -> list[pl.DataFrame]:
+    """Dossiers from 2024 to yesterday, a window per organisation. Its own random generator, so
+    that 2022 and 2023 are drawn exactly as before. A window's dossiers finish within it (its
+    units end with it); in the last one, whatever would finish after today is still open."""
+    rng = np.random.default_rng(seed + 2025)
+    era = ERAS["two_tier"]
+    yesterday = today - dt.timedelta(days=1)
+    now = np.datetime64(today.isoformat()).astype("datetime64[s]")
+    frames = []
+    for first, last in TWO_TIER_WINDOWS:
+        last = min(last or yesterday, yesterday)
+        if last < first:
+            continue
+        days = _working_days(first.isoformat(), last.isoformat())
+        if len(days) == 0:
+            continue
+        cat = _Catalogue([a for a in demo_agencies() if a.exists_on(first) and a.exists_on(last)])
+        weights = _month_factor(days, era)
+        rows = _draw(
+            rng, cat, _days_for(rng, days, weights, int(TWO_TIER_PER_DAY * weights.sum())), era
+        )
+        window_end = np.datetime64(f"{last.isoformat()}T17:30:00")
+        closes = last < yesterday
+        if closes:
+            _clamp_finish(rng, rows, window_end)
+        _init_flags(rows)
+        _random_flags(rng, cat, rows, era, overdue_latest=window_end if closes else None)
+        if not closes:
+            later = rows["finished"] >= now
+            rows["finished"] = np.where(later, np.datetime64("NaT", "s"), rows["finished"])
+            unsent = rows["apology_issued"] >= now
+            rows["apology_issued"][unsent] = np.datetime64("NaT", "s")
+            rows["apology_new_due"][unsent] = np.datetime64("NaT", "s")
+            rows["apology_reason"][unsent] = None
+        frames.append(
+            _frame(cat, rows, np.full(len(rows["agency"]), SEGMENT_TWO_TIER, dtype=np.int8))
+        )
+    return frames

@@ -8,6 +8,7 @@ every app; this module knows nothing of `directives`.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import time
 from collections.abc import Callable
@@ -91,6 +92,10 @@ def demo_write_files(*, data: DemoData, directory: Path) -> dict[str, Path]:
             "Tên đơn vị": [a.name for a in data.agencies],
             "Cấp": [a.level for a in data.agencies],
             "Mã đơn vị cấp trên": [a.parent or "" for a in data.agencies],
+            # The two-tier government of 1/7/2025 (domain.md sections 9 and 12).
+            "Hiệu lực từ": [_day(a.valid_from) for a in data.agencies],
+            "Hiệu lực đến": [_day(a.valid_to) for a in data.agencies],
+            "Hợp nhất từ": [";".join(a.merged_from) for a in data.agencies],
         }
     ).write_csv(paths[AGENCIES_FILE])
     pl.DataFrame(
@@ -123,6 +128,10 @@ def demo_write_files(*, data: DemoData, directory: Path) -> dict[str, Path]:
     ).write_csv(paths[DOSSIERS_FILE])
     _sync_records(data.dossiers.filter(pl.col("layout") == LAYOUT_SYNC)).write_csv(paths[SYNC_FILE])
     return paths
+
+
+def _day(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
 
 
 def _sync_records(frame: pl.DataFrame) -> pl.DataFrame:

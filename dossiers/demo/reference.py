@@ -7,6 +7,8 @@ with the national shape `D.DDDDDD`. Volumes and processing times are plausible, 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 
 PROVINCE_CODE = "QT"
@@ -27,6 +29,17 @@ class DemoAgency:
     parent: str | None
     prefix: str  # the dossier-code prefix, e.g. "H45.37"
     weight: float  # relative volume within its level
+    # Validity and merges (domain.md section 12); None: open at that end.
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    merged_from: tuple[str, ...] = ()
+    # Whose procedure list it draws from when not its own (a merged department).
+    procedures_of: str | None = None
+
+    def exists_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
 
 # Provincial agencies (level `so`): code, name, short name, relative volume of own dossiers.
@@ -180,8 +193,38 @@ DISTRICTS: list[tuple[str, str, str, float, list[tuple[str, str]]]] = [
 LEVEL_SHARES = {"so": 0.25, "huyen": 0.33, "xa": 0.42}
 
 
+# The two-tier government (domain.md section 12). On 1/3/2025 Sở Tài chính and Sở Kế hoạch và
+# Đầu tư merged (the code and name are those the staff-posting demo uses, directives/
+# posting_demo.py); on 1/7/2025 the districts ended and their communes merged into fewer, larger
+# communes directly under the province, Cồn Cỏ becoming a special zone (đặc khu). The new names
+# are illustrative.
+DEPARTMENTS_MERGED_ON = dt.date(2025, 3, 1)
+REFORM_DAY = dt.date(2025, 7, 1)
+MERGED_DEPARTMENT = ("STC-HN", "Sở Tài chính (hợp nhất với Sở Kế hoạch và Đầu tư)", "Sở Tài chính")
+MERGED_DEPARTMENT_FROM = ("STC", "SKHDT")
+# District code -> the new communes its communes merged into: (code, name, how many of the
+# district's communes, in order).
+NEW_COMMUNES: dict[str, list[tuple[str, str, int]]] = {
+    "DH": [("X-NDH", "UBND phường Nam Đông Hà", 3), ("X-DHA", "UBND phường Đông Hà", 3)],
+    "TXQT": [("X-QTR", "UBND phường Quảng Trị", 4)],
+    "VL": [("X-VLI", "UBND xã Vĩnh Linh", 3), ("X-BVL", "UBND xã Bắc Vĩnh Linh", 3)],
+    "GL": [("X-GLI", "UBND xã Gio Linh", 3), ("X-NGL", "UBND xã Nam Gio Linh", 2)],
+    "CL": [("X-CLO", "UBND xã Cam Lộ", 4)],
+    "TP": [("X-TPH", "UBND xã Triệu Phong", 3), ("X-NTP", "UBND xã Nam Triệu Phong", 2)],
+    "HL": [("X-HLA", "UBND xã Hải Lăng", 3), ("X-NHL", "UBND xã Nam Hải Lăng", 3)],
+    "HH": [("X-KSA", "UBND xã Khe Sanh", 3), ("X-LBA", "UBND xã Lao Bảo", 2)],
+    "DKR": [("X-DKR", "UBND xã Đakrông", 4)],
+}
+SPECIAL_ZONE = ("X-CCO", "UBND đặc khu Cồn Cỏ", "CC")  # formed from the island district
+
+
 def demo_agencies() -> list[DemoAgency]:
-    """Every agency of the demo, parents before children, in display order."""
+    """Every agency of the demo, parents before children, in display order: the units of 2023
+    first (in the order the 2023 dossiers are drawn from), then those formed later."""
+    return _agencies_of_2023() + _agencies_formed_later()
+
+
+def _agencies_of_2023() -> list[DemoAgency]:
     agencies = [
         DemoAgency(PROVINCE_CODE, PROVINCE_NAME, "Tỉnh Quảng Trị", "tinh", None, CODE_PREFIX, 0.0)
     ]
@@ -203,9 +246,74 @@ def demo_agencies() -> list[DemoAgency]:
                     code,
                     f"{prefix}.{sub:02d}",
                     share,
+                    valid_to=REFORM_DAY - dt.timedelta(days=1),
                 )
             )
-    return agencies
+    ended = {
+        **dict.fromkeys(MERGED_DEPARTMENT_FROM, DEPARTMENTS_MERGED_ON - dt.timedelta(days=1)),
+        **{a.code: REFORM_DAY - dt.timedelta(days=1) for a in agencies if a.level == "huyen"},
+    }
+    return [
+        dataclasses.replace(a, valid_to=ended[a.code]) if a.code in ended else a for a in agencies
+    ]
+
+
+def _agencies_formed_later() -> list[DemoAgency]:
+    old = {a.code: a for a in _agencies_of_2023()}
+    code, name, short = MERGED_DEPARTMENT
+    formers = [old[c] for c in MERGED_DEPARTMENT_FROM]
+    later = [
+        DemoAgency(
+            code,
+            name,
+            short,
+            "so",
+            PROVINCE_CODE,
+            f"{CODE_PREFIX}.{len(DEPARTMENTS) + 1:02d}",
+            sum(a.weight for a in formers),
+            valid_from=DEPARTMENTS_MERGED_ON,
+            merged_from=MERGED_DEPARTMENT_FROM,
+            procedures_of="SKHDT",
+        )
+    ]
+    number = 60
+    for district, groups in NEW_COMMUNES.items():
+        communes = [a for a in old.values() if a.parent == district]
+        start = 0
+        for new_code, new_name, count in groups:
+            merged = communes[start : start + count]
+            start += count
+            number += 1
+            later.append(
+                DemoAgency(
+                    new_code,
+                    new_name,
+                    new_name.removeprefix("UBND "),
+                    "xa",
+                    PROVINCE_CODE,
+                    f"{CODE_PREFIX}.{number}",
+                    sum(a.weight for a in merged),
+                    valid_from=REFORM_DAY,
+                    merged_from=tuple(a.code for a in merged),
+                )
+            )
+        if start != len(communes):
+            raise ValueError(f"the new communes of {district} leave some old ones out")
+    zone_code, zone_name, district = SPECIAL_ZONE
+    later.append(
+        DemoAgency(
+            zone_code,
+            zone_name,
+            zone_name.removeprefix("UBND "),
+            "xa",
+            PROVINCE_CODE,
+            f"{CODE_PREFIX}.{number + 1}",
+            old[district].weight,
+            valid_from=REFORM_DAY,
+            merged_from=(district,),
+        )
+    )
+    return later
 
 
 @dataclass(frozen=True)

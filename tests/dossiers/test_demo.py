@@ -195,6 +195,59 @@ class TestTheDemoAroundTheFirstHalf:
         assert not apologized.filter(apology__new_due_at__lte=F("due_at")).exists()
 
 
+class TestTheTwoTierSlice:
+    """The demo reaches today (domain.md section 12): the districts end on 30/6/2025, their
+    communes merge into communes directly under the province, two departments merge on
+    1/3/2025, and dossiers run to the current month, each at a unit that existed that day."""
+
+    def test_districts_and_their_communes_end_on_30_june_2025(self, demo):
+        old = Agency.objects.filter(level__in=["huyen", "xa"], parent__level="huyen")
+        assert old.count() > 40
+        assert set(old.values_list("valid_to", flat=True)) == {date(2025, 6, 30)}
+        assert set(Agency.objects.filter(level="huyen").values_list("valid_to", flat=True)) == {
+            date(2025, 6, 30)
+        }
+
+    def test_new_communes_sit_under_the_province_and_name_what_they_were_merged_from(self, demo):
+        new = Agency.objects.filter(level="xa", parent__code="QT")
+        assert new.count() >= 10
+        assert set(new.values_list("valid_from", flat=True)) == {date(2025, 7, 1)}
+        old_communes = set(
+            Agency.objects.filter(level="xa", parent__level="huyen").values_list("code", flat=True)
+        )
+        merged = set(new.values_list("merged_from__code", flat=True))
+        assert old_communes <= merged  # every old commune went into a new one
+        assert "CC" in merged  # the island district became a special zone
+        nam_dong_ha = Agency.objects.get(name="UBND phường Nam Đông Hà")
+        assert nam_dong_ha.merged_from.count() == 3
+
+    def test_a_department_merged_on_1_march_2025(self, demo):
+        merged = Agency.objects.get(code="STC-HN")
+        assert merged.valid_from == date(2025, 3, 1)
+        assert sorted(merged.merged_from.values_list("code", flat=True)) == ["SKHDT", "STC"]
+        assert set(
+            Agency.objects.filter(code__in=["SKHDT", "STC"]).values_list("valid_to", flat=True)
+        ) == {date(2025, 2, 28)}
+
+    def test_dossiers_run_to_the_current_month_each_at_a_unit_of_its_day(self, demo):
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        latest = Dossier.objects.order_by("-received_at").first().received_at
+        assert latest.astimezone(LOCAL).date() < today
+        assert (today - latest.astimezone(LOCAL).date()).days <= 7
+        assert Dossier.objects.filter(agency__parent__code="QT", agency__level="xa").count() > 5000
+        assert Dossier.objects.filter(agency__code="STC-HN").exists()
+        outside = Dossier.objects.filter(
+            Q(agency__valid_from__gt=F("received_at__date"))
+            | Q(agency__valid_to__lt=F("received_at__date"))
+        )
+        assert not outside.exists()
+        # Nothing finished in the future: what would end after today is still open.
+        assert not Dossier.objects.filter(finished_at__date__gte=today).exists()
+        assert not ImportBatch.objects.filter(row_errors__is_warning=True).exists()
+
+
 class TestTheOrganisationAndCatalogue:
     def test_the_province_is_the_root(self, demo):
         province = Agency.objects.get(code="QT")
@@ -285,9 +338,14 @@ class TestLoadingTheDemo:
         july = datetime(2023, 7, 1, tzinfo=LOCAL)
         with_status = Dossier.objects.filter(status__isnull=False)
         assert sync.created == with_status.count() > 100_000
-        # Every dossier of the sync file is received from July 2023 on, or never received.
+        # Every dossier of the sync file is received in the second half of 2023, or never
+        # received; the two-tier slice (2024 on) comes in section 9's layout again.
+        next_year = datetime(2024, 1, 1, tzinfo=LOCAL)
         assert not with_status.filter(received_at__lt=july).exists()
-        assert not Dossier.objects.filter(status__isnull=True, received_at__gte=july).exists()
+        assert not with_status.filter(received_at__gte=next_year).exists()
+        assert not Dossier.objects.filter(
+            status__isnull=True, received_at__gte=july, received_at__lt=next_year
+        ).exists()
         assert set(with_status.values_list("status", flat=True).distinct()) == {
             1,
             3,
@@ -297,7 +355,10 @@ class TestLoadingTheDemo:
             9,
             10,
         }
-        assert sync.created == Dossier.objects.filter(received_at__gte=july).count()
+        assert (
+            sync.created
+            == Dossier.objects.filter(received_at__gte=july, received_at__lt=next_year).count()
+        )
 
     def test_never_received_dossiers_are_stored_as_never_received(self, demo):
         never = Dossier.objects.filter(status__in=[1, 3])

@@ -17,7 +17,10 @@ kpi_bench) that is DROPPED and created afresh each run:
 5. `import_dossiers` of the same file again (every row unchanged);
 6. `compute_kpis --full` when the command exists (the KPI job an import triggers in production);
 7. `import_dossiers` of an XLSX file of --xlsx-rows new dossiers, and as its floor the time
-   python-calamine alone takes to read that sheet.
+   python-calamine alone takes to read that sheet;
+8. with --json: the same records as the CSV, written as a JSON array of records (the CSV's
+   headers as keys, numbers as numbers, empty cells null), imported into the emptied dossier
+   table: the JSON reader against the CSV reader on the same data, in the same run.
 
 Each step is a separate process timed from start to exit (so Django's start-up is included) with
 its peak resident memory from wait4(). The KPI refresh an import announces is not run inside the
@@ -29,6 +32,7 @@ benchmarks-*.md; docs/benchmarks.md quotes them.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import os
@@ -209,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--note", default="", help="a remark kept with the results")
     parser.add_argument(
+        "--json",
+        action="store_true",
+        help="also import the same records as JSON into the emptied table (step 8)",
+    )
+    parser.add_argument(
         "--no-apologies",
         action="store_true",
         help="files without the three apology columns (the importer then leaves apologies alone)",
@@ -309,6 +318,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         step("import_xlsx", [*manage, "import_dossiers", str(xlsx_path)])
 
+    if args.json:
+        json_path = csv_path.with_suffix(".json")
+        if not json_path.exists():
+            print(f"-- writing {json_path.name}", flush=True)
+            csv_to_json(csv_path, json_path)
+        subprocess.run(
+            psql(db_url, "TRUNCATE dossiers_apology, dossiers_touchedcell, dossiers_dossier"),
+            check=True,
+        )
+        step("import_json_first", [*manage, "import_dossiers", str(json_path)])
+
     facts["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     copy = steps["copy_baseline"]
     summary = {
@@ -324,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     if "import_xlsx" in steps:
         summary["xlsx_counts"] = counts_from(steps["import_xlsx"].output_tail)
+    if "import_json_first" in steps:
+        summary["json_counts"] = counts_from(steps["import_json_first"].output_tail)
+        summary["ratio_json_to_csv"] = steps["import_json_first"].seconds / first.seconds
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
     result = {"machine": facts, "summary": summary, "steps": [asdict(s) for s in steps.values()]}
     (out / f"results-{stamp}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
@@ -332,6 +355,28 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report)
     return 0
+
+
+NUMBER_COLUMNS = {"Số thành phần hồ sơ", "Số thành phần đã số hóa", "Phí, lệ phí (đồng)"}
+
+
+def csv_to_json(csv_path: Path, json_path: Path) -> None:
+    """The CSV's rows as a JSON array of records, streamed (one record per line)."""
+    with (
+        csv_path.open(encoding="utf-8-sig", newline="") as source,
+        json_path.open("w", encoding="utf-8") as target,
+    ):
+        reader = csv.reader(source)
+        headers = next(reader)
+        numeric = [h in NUMBER_COLUMNS for h in headers]
+        target.write("[\n")
+        for n, row in enumerate(reader):
+            record = {
+                header: (int(cell) if is_number and cell.isdigit() else cell) if cell else None
+                for header, cell, is_number in zip(headers, row, numeric, strict=False)
+            }
+            target.write((",\n" if n else "") + json.dumps(record, ensure_ascii=False))
+        target.write("\n]\n")
 
 
 def render_markdown(result: dict) -> str:
@@ -356,11 +401,16 @@ def render_markdown(result: dict) -> str:
         "compute_kpis_full": summary["rows"],
         "xlsx_read_floor": summary["xlsx_rows"],
         "import_xlsx": summary["xlsx_rows"],
+        "import_json_first": summary["rows"],
     }
     for name, s in steps.items():
         if name in {"migrate", "import_agencies", "import_procedures"}:
             continue
-        ratio = f"{s['seconds'] / copy_seconds:.2f}" if name.startswith("import_csv") else ""
+        ratio = (
+            f"{s['seconds'] / copy_seconds:.2f}"
+            if name.startswith(("import_csv", "import_json"))
+            else ""
+        )
         if name == "copy_baseline":
             ratio = "1.00"
         result_text = s["output_tail"].splitlines()[-1] if s["output_tail"] else ""
@@ -381,6 +431,14 @@ def render_markdown(result: dict) -> str:
         f"- peak memory of an import < 1.5 GB: {peak / 1e9:.2f} GB "
         f"({'met' if peak < TARGET_PEAK_BYTES else 'NOT met'})",
     ]
+    if "import_json_first" in steps:
+        json_step = steps["import_json_first"]
+        lines.append(
+            f"- the same records as JSON: {json_step['seconds']:.1f} s "
+            f"({json_step['seconds'] / first['seconds']:.2f}× the CSV import), peak "
+            f"{json_step['peak_rss_bytes'] / 2**20:.0f} MiB against "
+            f"{first['peak_rss_bytes'] / 2**20:.0f} MiB"
+        )
     if "import_xlsx" in steps:
         xlsx = steps["import_xlsx"]["seconds"]
         lines.append(

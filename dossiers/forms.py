@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import ApologyChannel, ImportKind
 
-ACCEPTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+ACCEPTED_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".json")
 
 
 class ImportUploadForm(forms.Form):
@@ -26,7 +26,7 @@ class ImportUploadForm(forms.Form):
         initial=ImportKind.DOSSIERS,
     )
     file = forms.FileField(
-        label=_("Tệp CSV hoặc Excel (.xlsx)"),
+        label=_("Tệp CSV hoặc Excel (.xlsx), hoặc JSON"),
         error_messages={
             "required": _("Hãy chọn một tệp để tải lên."),
             "empty": _("Tệp tải lên trống."),
@@ -50,7 +50,8 @@ class ImportUploadForm(forms.Form):
             )
         if Path(uploaded.name or "").suffix.lower() not in ACCEPTED_SUFFIXES:
             raise forms.ValidationError(
-                _("Chỉ nhận tệp CSV (.csv) hoặc Excel (.xlsx)."), code="file_type"
+                _("Chỉ nhận tệp CSV (.csv) hoặc Excel (.xlsx), hoặc JSON (.json)."),
+                code="file_type",
             )
         return uploaded
 

@@ -32,6 +32,7 @@ class Column:
     # Other names of the same column: the national sync record's field names and the headers of
     # one-stop list exports (domain.md section 11). They match like the header.
     names: tuple[str, ...] = ()
+    nested: bool = False  # may hold a JSON list or object (given as its JSON text: json_records)
 
     def matches(self, label: str) -> bool:
         key = normalise_label(label)
@@ -115,7 +116,13 @@ DOSSIER_COLUMNS = (
         names=("DuongDanTepTinKetQua",),
     ),
     Column("fee", "Phí, lệ phí (đồng)", "phi_le_phi", names=("LePhi", "Lệ phí", "Phí, lệ phí")),
-    Column("fee_list", "Danh sách lệ phí", "danh_sach_le_phi", names=("DanhSachLePhi",)),
+    Column(
+        "fee_list",
+        "Danh sách lệ phí",
+        "danh_sach_le_phi",
+        names=("DanhSachLePhi",),
+        nested=True,  # a JSON list of {"Gia": …}, as its JSON text (json_records)
+    ),
     Column("paid_online", "Thanh toán trực tuyến", "thanh_toan_truc_tuyen"),
     Column(
         "paid_online_code",

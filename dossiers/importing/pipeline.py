@@ -34,6 +34,7 @@ def checked(batch: ImportBatch) -> Iterator[Importer]:
     table = read_file(batch)
     importer_class = importer_for(batch.kind)
     headers = match_headers(table.headers, importer_class.columns, file_name=batch.original_name)
+    refuse_nested(table.nested, headers, importer_class.columns, file_name=batch.original_name)
     frame = keyed(table.frame, headers, importer_class.columns)
     batch.total_rows = frame.height
     batch.refusal = ""
@@ -52,6 +53,20 @@ def checked(batch: ImportBatch) -> Iterator[Importer]:
                 "không» (--atomic), không dòng nào được nhập."
             )
         yield importer
+
+
+def refuse_nested(
+    nested: dict[str, int], headers: dict[str, str], columns: tuple[Column, ...], *, file_name: str
+) -> None:
+    """A JSON list or object where the column wants a text, a number or true/false: the whole
+    file is refused, naming the first record and the field (json_records)."""
+    for column in columns:
+        header = headers.get(column.key)
+        if header in nested and not column.nested:
+            raise ImportRefused(
+                f"Tệp {file_name}: trường «{header}» của bản ghi thứ {nested[header]} là một danh "
+                "sách hoặc đối tượng JSON, nhưng trường này phải là chuỗi, số hoặc true/false."
+            )
 
 
 def read_file(batch: ImportBatch) -> Table:

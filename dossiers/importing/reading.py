@@ -1,25 +1,51 @@
-"""Reading an uploaded CSV or XLSX file into a table of text cells.
+"""Reading an uploaded CSV, XLSX or JSON file as batches of text cells, streamed and bounded.
 
 Every cell comes back as text (or null when empty), exactly as the person typed it, so that a
 rejected row can be reported with its original value; typed parsing happens in `parsing.py`.
-An Excel date cell is turned into ISO text ("2023-06-12", or "2023-06-12T08:30:00" when it has
-a time of day), which the date parser reads like any typed date.
+Cells are stripped of surrounding spaces; rows with no cell at all are dropped.
+
+`open_source` gives the file's headers and an iterator of frames of at most `BATCH_ROWS` rows
+(one text column per header, plus ROW), so memory holds one batch, whatever the file's length:
+
+* CSV (UTF-8 with or without BOM, comma or semicolon): polars' batched reader;
+* XLSX: `xlsx_reader`, in a child process under a memory and CPU limit, bounded before any cell
+  is read (dimension, cells, shared strings, uncompressed sizes): a workbook built to exhaust
+  the reader ends that child with a refusal naming the limit, never the web or worker process.
+  An Excel date cell is ISO text ("2023-06-12", or "2023-06-12T08:30:00" when its format shows a
+  time of day, midnight included), which the date parser reads like any typed date;
+* JSON (domain.md section 11): `json_records`, an array of records (or an object whose "data"
+  holds it), parsed record by record.
+
+A file refused as a whole raises `ImportRefused` with one Vietnamese sentence.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import math
-from dataclasses import dataclass
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import polars as pl
 
+from dossiers.importing import xlsx_reader
+from dossiers.importing.json_records import JsonRecords
 from dossiers.importing.outcome import ImportRefused
 
 ROW = "_row"  # the row number as the user sees it in the file (the header is row 1)
+BATCH_ROWS = 100_000
+SUFFIXES = (".csv", ".xlsx", ".xlsm", ".json")
+
+# The XLSX reader's bounds (docs/reliability.md, "Spreadsheet bombs"), and the child's own.
+XLSX_LIMITS = xlsx_reader.Limits()
+XLSX_CHILD_MEMORY_BYTES = 1536 * 1024 * 1024  # address space of the reading process
+XLSX_CHILD_CPU_SECONDS = 900
 
 _BINARY_SIGNATURES = (b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11")
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -29,33 +55,89 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 class Table:
     headers: list[str]  # as in the file
     frame: pl.DataFrame  # one text column per header, plus ROW; blank rows already dropped
+    nested: dict[str, int] = field(default_factory=dict)  # as `Source.nested`
+
+
+@dataclass
+class Source:
+    """A file being read: its headers (as in the file) and its rows, batch by batch."""
+
+    headers: list[str]
+    batches: Iterator[pl.DataFrame]
+    # JSON only: header → the first record whose value there is a list or an object.
+    nested: dict[str, int] = field(default_factory=dict)
 
 
 def read_table(path: Path, *, file_name: str, sheet: str | None = None) -> Table:
-    """Read a CSV or XLSX file, or refuse it with one sentence saying what is wrong."""
+    """The whole file at once (for small files and the error report)."""
+    source = open_source(path, file_name=file_name, sheet=sheet)
+    frames = list(source.batches)
+    headers = source.headers  # complete once every batch is read (JSON keys come as they come)
+    frame = pl.concat([with_headers(f, headers) for f in frames])
+    return Table(headers=headers, frame=frame, nested=source.nested)
+
+
+def with_headers(frame: pl.DataFrame, headers: list[str]) -> pl.DataFrame:
+    """The frame with exactly these columns (a header its batch lacked is empty), plus ROW."""
+    return frame.select(
+        ROW,
+        *(pl.col(h) if h in frame.columns else pl.lit(None, pl.String).alias(h) for h in headers),
+    )
+
+
+def open_source(
+    path: Path, *, file_name: str, sheet: str | None = None, batch_rows: int = BATCH_ROWS
+) -> Source:
+    """Open a CSV, XLSX or JSON file, or refuse it with one sentence saying what is wrong.
+
+    The first batch is read at once (a file with no data row is refused here); the others as
+    the iterator is consumed, which may still refuse the file (a bad XLSX cell far down).
+    """
     suffix = Path(file_name).suffix.lower()
     if suffix == ".csv":
-        frame = _read_csv(path, file_name)
+        headers, batches = _csv(path, file_name, batch_rows)
+        source = Source(headers, batches)
     elif suffix in (".xlsx", ".xlsm"):
-        frame = _read_xlsx(path, file_name, sheet)
+        headers, batches = _xlsx(path, file_name, sheet, batch_rows)
+        source = Source(headers, batches)
+    elif suffix == ".json":
+        records = JsonRecords(path, file_name=file_name, batch_rows=batch_rows)
+        source = Source(records.headers, records.batches(), records.nested)
     else:
         raise ImportRefused(
-            f"Tệp {file_name} không phải tệp CSV hoặc Excel (.xlsx); hãy lưu lại ở một trong hai "
-            "định dạng đó."
+            f"Tệp {file_name} không phải tệp CSV hoặc Excel (.xlsx), cũng không phải tệp JSON; "
+            "hãy lưu lại ở một trong các định dạng đó."
         )
-    headers = [str(name) for name in frame.columns]
-    frame = frame.with_columns(
-        pl.col(pl.String).str.strip_chars().replace("", None),
-    ).with_row_index(ROW, offset=2)
-    frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
-    blank = pl.all_horizontal(pl.col(headers).is_null()) if headers else pl.lit(True)
-    frame = frame.filter(~blank)
-    if frame.height == 0:
+    tidy = _tidied(source, file_name)
+    first = next(tidy, None)
+    if first is None:
         raise ImportRefused(f"Tệp {file_name} không có dòng dữ liệu nào (chỉ có dòng tiêu đề).")
-    return Table(headers=headers, frame=frame)
+    source.batches = _chain(first, tidy)
+    return source
 
 
-def _read_csv(path: Path, file_name: str) -> pl.DataFrame:
+def _chain(first: pl.DataFrame, rest: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    yield first
+    yield from rest
+
+
+def _tidied(source: Source, file_name: str) -> Iterator[pl.DataFrame]:
+    """Strip the cells, read empty ones as null, drop blank rows; skip empty batches."""
+    for frame in source.batches:
+        texts = [name for name in frame.columns if name != ROW]
+        frame = frame.with_columns(pl.col(texts).str.strip_chars().replace("", None))
+        if texts:
+            frame = frame.filter(~pl.all_horizontal(pl.col(texts).is_null()))
+        else:
+            frame = frame.clear()
+        if frame.height:
+            yield frame.with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def _csv(path: Path, file_name: str, batch_rows: int) -> tuple[list[str], Iterator[pl.DataFrame]]:
     with path.open("rb") as handle:
         head = handle.read(64 * 1024)
     if not head.removeprefix(_UTF8_BOM).strip():
@@ -86,7 +168,9 @@ def _read_csv(path: Path, file_name: str) -> pl.DataFrame:
         raise ImportRefused(f"Tệp {file_name} trống.") from exc
     except pl.exceptions.PolarsError as exc:
         raise ImportRefused(f"Không đọc được tệp {file_name} như một tệp CSV: {exc}.") from exc
-    return frame
+    headers = [str(name) for name in frame.columns]
+    frame = frame.with_row_index(ROW, offset=2)
+    return headers, iter(frame.iter_slices(batch_rows))
 
 
 def _refuse_repeated_headers(first_line: bytes, separator: str, file_name: str) -> None:
@@ -98,59 +182,139 @@ def _refuse_repeated_headers(first_line: bytes, separator: str, file_name: str) 
         raise ImportRefused(f"Tệp {file_name} có nhiều cột cùng tên «{repeated[0]}».")
 
 
-def _read_xlsx(path: Path, file_name: str, sheet: str | None) -> pl.DataFrame:
+# --- XLSX ---------------------------------------------------------------------------------------
+
+
+def _xlsx(
+    path: Path, file_name: str, sheet: str | None, batch_rows: int
+) -> tuple[list[str], Iterator[pl.DataFrame]]:
     with path.open("rb") as handle:
         head = handle.read(4)
     if not head:
         raise ImportRefused(f"Tệp {file_name} trống.")
     if head != b"PK\x03\x04":
         raise ImportRefused(f"Tệp {file_name} không phải tệp Excel (.xlsx) hợp lệ.")
-    try:
-        data = pd.read_excel(
-            path, sheet_name=sheet if sheet else 0, engine="calamine", dtype=object, header=0
-        )
-    except ValueError as exc:
-        if sheet and "not found" in str(exc).lower():
-            raise ImportRefused(f"Tệp {file_name} không có trang tính «{sheet}».") from exc
-        raise ImportRefused(f"Không đọc được tệp Excel {file_name}: {exc}.") from exc
-    except Exception as exc:  # calamine raises its own error types for corrupt workbooks
-        raise ImportRefused(f"Không đọc được tệp Excel {file_name}: {exc}.") from exc
-    if data.columns.empty:
+    try:  # the declared sizes and the claimed dimension, before the child reads any cell
+        xlsx_reader.inspect(str(path), file_name=file_name, sheet=sheet, limits=XLSX_LIMITS)
+    except xlsx_reader.XlsxRefused as exc:
+        raise ImportRefused(str(exc)) from exc
+    child = _XlsxChild(path, file_name, sheet)
+    header = child.header()
+    if header is None:
+        child.close()
         raise ImportRefused(f"Tệp {file_name} trống.")
-    headers = [_header_text(name) for name in data.columns]
-    columns = {
-        header: [_cell_text(value) for value in data[name].tolist()]
-        for header, name in zip(headers, data.columns, strict=True)
-    }
-    return pl.DataFrame(columns, schema=dict.fromkeys(headers, pl.String))
+    headers = _unique_headers(header)
+    return [h for h in headers if h], child.frames(headers, batch_rows)
 
 
-def _header_text(name: object) -> str:
-    return "" if str(name).startswith("Unnamed:") else str(name).strip()
+def _unique_headers(cells: list[str]) -> list[str]:
+    """Headers as pandas named them: empty ones kept as "" (dropped later), a repeated one
+    numbered ("Ghi chú", "Ghi chú.1"), so that it matches no column and is ignored."""
+    seen: dict[str, int] = {}
+    headers = []
+    for cell in cells:
+        text = cell.strip()
+        if text and text in seen:
+            seen[text] += 1
+            text = f"{text}.{seen[text]}"
+        elif text:
+            seen[text] = 0
+        headers.append(text)
+    return headers
 
 
-def _cell_text(value: object) -> str | None:
-    """One Excel cell as the text a person would have typed in a CSV file."""
-    if value is None or value is pd.NaT:
+class _XlsxChild:
+    """`xlsx_reader` run as a child process; its frames read back as they come."""
+
+    def __init__(self, path: Path, file_name: str, sheet: str | None) -> None:
+        limits = {
+            **asdict(XLSX_LIMITS),
+            "memory_bytes": XLSX_CHILD_MEMORY_BYTES,
+            "cpu_seconds": XLSX_CHILD_CPU_SECONDS,
+        }
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": package_root}
+        self.file_name = file_name
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in `close`)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dossiers.importing.xlsx_reader",
+                str(path),
+                file_name,
+                sheet or "",
+                json.dumps(limits),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            env=env,
+        )
+        self.pending: tuple[bytes, bytes] | None = None
+
+    def _next(self) -> tuple[bytes, bytes]:
+        if self.pending is not None:
+            frame, self.pending = self.pending, None
+            return frame
+        stream = self.process.stdout
+        head = stream.read(5)
+        if len(head) < 5:
+            raise ImportRefused(self._died())
+        kind, size = head[:1], struct.unpack(">I", head[1:])[0]
+        payload = stream.read(size)
+        if len(payload) < size:
+            raise ImportRefused(self._died())
+        if kind == b"E":
+            self.close()
+            raise ImportRefused(payload.decode())
+        return kind, payload
+
+    def _died(self) -> str:
+        code = self.process.wait()
+        self.close()
+        how = f"tín hiệu {-code}" if code < 0 else f"mã {code}"
+        return (
+            f"Không đọc được tệp Excel {self.file_name}: tiến trình đọc tệp dừng bất thường "
+            f"({how}), có thể vì tệp vượt giới hạn bộ nhớ "
+            f"{XLSX_CHILD_MEMORY_BYTES // 2**20:,} MB hoặc thời gian {XLSX_CHILD_CPU_SECONDS} s "
+            "dành cho việc đọc tệp."
+        ).replace(",", ".")
+
+    def header(self) -> list[str] | None:
+        try:
+            kind, payload = self._next()
+        except BaseException:
+            self.close()
+            raise
+        if kind == b"H":
+            return json.loads(payload)
+        self.pending = (kind, payload)
         return None
-    if isinstance(value, dt.datetime):
-        value = _round_to_second(value)
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
 
+    def frames(self, headers: list[str], batch_rows: int) -> Iterator[pl.DataFrame]:
+        names = [ROW, *(h if h else f"\x00{i}" for i, h in enumerate(headers))]
+        kept = [ROW, *(h for h in headers if h)]
+        try:
+            while True:
+                kind, payload = self._next()
+                if kind == b"D":
+                    break
+                frame = pl.read_csv(
+                    payload,
+                    has_header=False,
+                    new_columns=names,
+                    infer_schema=False,
+                    quote_char='"',
+                )
+                yield frame.select(kept)
+        finally:
+            self.close()
 
-def _round_to_second(value: dt.datetime) -> dt.datetime:
-    # Excel stores times as fractions of a day; 08:30 may come back as 08:29:59.999.
-    if value.microsecond >= 500_000:
-        value += dt.timedelta(seconds=1)
-    return value.replace(microsecond=0)
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+        self.stderr.close()

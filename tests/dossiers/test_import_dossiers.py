@@ -186,14 +186,15 @@ class TestExcel:
     def rows(self) -> list[list]:
         return [
             [HEADERS[key] for key in GOOD_ROW],
-            # Excel date cells (with and without a time) and numeric cells
+            # Excel date cells (a date-time, a date: openpyxl gives a date a date-only format)
+            # and numeric cells
             [
                 "H-1",
                 "HL-TT",
                 "1.001193",
                 "Trực tuyến",
                 dt.datetime(2023, 6, 12, 8, 30),
-                dt.datetime(2023, 6, 15),
+                dt.date(2023, 6, 15),
                 dt.datetime(2023, 6, 14, 16, 0),
                 2,
                 2,
@@ -263,6 +264,46 @@ class TestExcel:
         assert outcome.stdout.strip() == "created 0, updated 0, unchanged 2, rejected 0"
         after = {d.code: (facts(d), d.updated_at) for d in Dossier.objects.all()}
         assert after == before
+
+    def test_a_date_time_cell_at_midnight_is_midnight_not_the_end_of_that_day(
+        self, catalogue, tmp_path, write_file
+    ):
+        # Issue 12: a cell whose format shows a time means 00:00 is a real time. Before, any
+        # cell at 00:00 came back as a bare date: due 15/06 00:00 became 15/06 23:59:59.
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append([HEADERS[key] for key in GOOD_ROW])
+        cells = {
+            **GOOD_ROW,
+            "code": "H-MID",
+            "received_at": dt.datetime(2023, 6, 12, 8, 30),
+            "due_at": dt.datetime(2023, 6, 15, 0, 0),
+            "finished_at": dt.datetime(2023, 6, 14, 0, 0),
+        }
+        sheet.append([cells[key] for key in GOOD_ROW])
+        for column in ("E", "F", "G"):
+            sheet[f"{column}2"].number_format = "dd/mm/yyyy hh:mm"
+        workbook.save(tmp_path / "nua_dem.xlsx")
+        same_as_csv = {
+            "code": "H-MID",
+            "received_at": "12/06/2023 08:30",
+            "due_at": "15/06/2023 00:00",
+            "finished_at": "14/06/2023 00:00",
+        }
+
+        outcome = run_import("import_dossiers", tmp_path / "nua_dem.xlsx")
+        stored = Dossier.objects.get()
+        before = (facts(stored), stored.updated_at)
+
+        assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 0"
+        assert (stored.due_at, stored.finished_at) == (local(2023, 6, 15), local(2023, 6, 14))
+        # The same row as CSV text stores the identical dossier: nothing to update.
+        again = run_import("import_dossiers", write_file(dossier_csv([same_as_csv])))
+        stored.refresh_from_db()
+        assert again.stdout.strip() == "created 0, updated 0, unchanged 1, rejected 0"
+        assert (facts(stored), stored.updated_at) == before
 
     def test_a_named_sheet_is_read(self, catalogue, tmp_path):
         from openpyxl import Workbook

@@ -162,7 +162,9 @@ class TestUpload:
     def test_a_file_that_is_not_csv_or_xlsx_is_refused(self, upload, name):
         response = upload(name=name)
         assert response.status_code == 400
-        assert "Chỉ nhận tệp CSV (.csv) hoặc Excel (.xlsx)." in response.content.decode()
+        assert "Chỉ nhận tệp CSV (.csv) hoặc Excel (.xlsx), hoặc JSON (.json)." in (
+            response.content.decode()
+        )
         assert not ImportBatch.objects.exists()
 
     def test_an_upload_without_a_file_asks_for_one(self, office):

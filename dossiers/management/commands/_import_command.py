@@ -31,7 +31,7 @@ class ImportCommand(BaseCommand):
     kind: str
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="tệp CSV (UTF-8) hoặc XLSX")
+        parser.add_argument("file", type=Path, help="tệp CSV (UTF-8), XLSX hoặc JSON")
         parser.add_argument("--sheet", help="tên trang tính trong tệp XLSX (mặc định: trang đầu)")
         parser.add_argument(
             "--dry-run", action="store_true", help="chỉ kiểm tra và đếm, không ghi dữ liệu"

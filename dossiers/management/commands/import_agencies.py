@@ -1,4 +1,6 @@
-"""`manage.py import_agencies FILE [--sheet S] [--dry-run] [--atomic] [--errors-out PATH]`."""
+"""`manage.py import_agencies FILE [--sheet S] [--dry-run] [--atomic] [--errors-out PATH]`.
+
+FILE is CSV, XLSX or JSON (dossiers/importing/reading.py)."""
 
 from __future__ import annotations
 
@@ -7,5 +9,5 @@ from dossiers.models import ImportKind
 
 
 class Command(ImportCommand):
-    help = "Nhập danh mục đơn vị từ tệp CSV hoặc XLSX (domain.md mục 9)."
+    help = "Nhập danh mục đơn vị từ tệp CSV, XLSX hoặc JSON (domain.md mục 9 và 11)."
     kind = ImportKind.AGENCIES

@@ -1,4 +1,6 @@
-"""`manage.py import_dossiers FILE [--sheet S] [--dry-run] [--atomic] [--errors-out PATH]`."""
+"""`manage.py import_dossiers FILE [--sheet S] [--dry-run] [--atomic] [--errors-out PATH]`.
+
+FILE is CSV, XLSX or JSON (dossiers/importing/reading.py)."""
 
 from __future__ import annotations
 
@@ -7,5 +9,5 @@ from dossiers.models import ImportKind
 
 
 class Command(ImportCommand):
-    help = "Nhập hồ sơ từ tệp CSV hoặc XLSX (domain.md mục 9)."
+    help = "Nhập hồ sơ từ tệp CSV, XLSX hoặc JSON (domain.md mục 9 và 11)."
     kind = ImportKind.DOSSIERS

@@ -483,3 +483,22 @@ def test_under_atomic_a_bad_sync_record_refuses_the_file_and_writes_nothing(cata
     assert outcome.exit_code == 1
     assert "Dòng 3, cột «KenhThucHien»" in outcome.stderr
     assert not Dossier.objects.exists()
+
+
+def test_paid_online_for_a_stored_dossier_without_a_fee_needs_the_fee_column(catalogue, write_file):
+    # The dossier was stored with no fee; a later file says it was paid online but has no fee
+    # column, so its fee stays 0: that row is rejected (a paid dossier needs a fee), the others
+    # import, and a new dossier paid online with an unknown fee is kept as such.
+    run_import("import_dossiers", write_file(dossier_csv([{"code": "OLD", "fee": "0"}])))
+    no_fee = {k: v for k, v in RECORD.items() if k != "DanhSachLePhi"}
+    records = [{**no_fee, "MaHoSo": "OLD"}, {**no_fee, "MaHoSo": "NEW"}]
+
+    outcome = run_import("import_dossiers", write_file(records_csv(records)))
+
+    assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 1"
+    assert "Dòng 2, cột «DuocThanhToanTrucTuyen» [bị loại]: Thanh toán trực tuyến" in (
+        outcome.stderr
+    )
+    old, new = stored("OLD"), stored("NEW")
+    assert (old.fee, old.paid_online, old.status) == (0, False, None)  # untouched
+    assert (new.fee, new.paid_online) == (None, True)

@@ -157,6 +157,30 @@ class TestEveryFieldOfTheSyncRecord:
         assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 0"
         assert stored().procedure.code == "1.001193"
 
+    def test_codes_written_as_numbers_with_a_decimal_point_read_as_the_integer(
+        self, catalogue, write_file
+    ):
+        # What a JSON float or a spreadsheet number cell turns into: "2.0".
+        row = record(
+            KenhThucHien="3.0",
+            TrangThaiHoSo="9.0",
+            HoSoCoThanhPhanSoHoa="0.0",
+            DuocThanhToanTrucTuyen="2.0",
+            SoLanYeuCauBoSung="1.0",
+            NgayYeuCauBoSung="20230613",
+        )
+
+        outcome = run_import("import_dossiers", write_file(records_csv([row])))
+
+        assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 0"
+        dossier = stored()
+        assert (dossier.channel, dossier.status, dossier.components_digitized) == (
+            Channel.POSTAL,
+            DossierStatus.PROCESSED,
+            0,
+        )
+        assert (dossier.paid_online, dossier.supplement_requests) == (True, 1)
+
     def test_the_agency_code_may_come_as_ma_co_quan(self, catalogue, write_file):
         row = {k: v for k, v in RECORD.items() if k != "MaDonVi"} | {"MaCoQuan": "STP"}
 

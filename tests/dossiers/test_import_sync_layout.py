@@ -116,6 +116,24 @@ class TestEveryFieldOfTheSyncRecord:
             "F4": (1, 1, True, 0, False),
         }
 
+    def test_a_fee_list_printed_the_python_way_or_with_lower_case_keys_is_summed(
+        self, catalogue, write_file
+    ):
+        records = [
+            record(MaHoSo="L1", DanhSachLePhi="[{'Gia': 30000, 'TenPhiLePhi': 'Phí'}]"),
+            record(MaHoSo="L2", DanhSachLePhi='[{"gia": 1000}, {"GIA": "2.500"}, {"Gia": null}]'),
+            record(MaHoSo="L3", DanhSachLePhi='{"Gia": 7000}'),
+        ]
+
+        outcome = run_import("import_dossiers", write_file(records_csv(records)))
+
+        assert outcome.stdout.strip() == "created 3, updated 0, unchanged 0, rejected 0"
+        assert dict(Dossier.objects.values_list("code", "fee")) == {
+            "L1": 30_000,
+            "L2": 3_500,
+            "L3": 7_000,
+        }
+
     def test_a_fee_may_be_an_amount_instead_of_a_list(self, catalogue, write_file):
         plain = {k: v for k, v in RECORD.items() if k != "DanhSachLePhi"}
         records = [{**plain, "LePhi": "150.000"}, {**plain, "MaHoSo": "P2", "LePhi": "25000.0"}]
@@ -221,6 +239,8 @@ class TestTheEndOfADossier:
             record(MaHoSo="S3", TrangThaiHoSo="DUNG XU LY"),
             record(MaHoSo="S4", TrangThaiHoSo="07"),
             record(MaHoSo="S5", TrangThaiHoSo=""),
+            record(MaHoSo="S6", TrangThaiHoSo="Chờ bổ sung", NgayKetThucXuLy=""),
+            record(MaHoSo="S7", TrangThaiHoSo="đã giải quyết"),
         ]
 
         run_import("import_dossiers", write_file(records_csv(records)))
@@ -231,6 +251,8 @@ class TestTheEndOfADossier:
             "S3": DossierStatus.STOPPED,
             "S4": DossierStatus.WITHDRAWN,
             "S5": None,
+            "S6": DossierStatus.SUPPLEMENT_REQUESTED,
+            "S7": DossierStatus.PROCESSED,
         }
 
     def test_never_received_dossiers_are_stored_even_without_a_received_date(

@@ -709,8 +709,8 @@ def _one_stop_facts(frame: pl.DataFrame, *, seed: int) -> pl.DataFrame:
 
     # Supplementation of finished dossiers: asked part-way, completed before the end.
     requests = np.zeros(n, dtype=np.int16)
-    requested = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
-    completed = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    requested = np.full(n, np.datetime64("NaT", "s"), dtype="datetime64[s]")
+    completed = np.full(n, np.datetime64("NaT", "s"), dtype="datetime64[s]")
     span = (finished - received).astype(np.int64)
     candidates = np.flatnonzero(sync & (span >= 2 * 86_400))
     chosen = candidates[rng.random(len(candidates)) < SUPPLEMENTED_SHARE]

@@ -150,6 +150,28 @@ def finish_staging() -> None:
             cursor.execute(f"ANALYZE {STAGING}")
 
 
+def unstage_paid_without_a_fee() -> list[tuple[int, str]]:
+    """Remove from the staging table the rows that say "paid online" for a stored dossier whose
+    fee is 0, from a file with no fee column (the fee stays as stored, and a paid dossier needs
+    a fee): return their (row number, code). Only for files with a payment and no fee column."""
+    tables = _tables()
+    select = (
+        "SELECT s.row_number, s.code FROM {staging} s JOIN {dossier} d ON d.code = s.code "
+        "WHERE s.paid_online AND d.fee = 0 ORDER BY s.row_number"
+    ).format(**tables)
+    with connection.cursor() as cursor:
+        cursor.execute(select)
+        rows = cursor.fetchall()
+        if rows:
+            cursor.execute(
+                f"DELETE FROM {STAGING} WHERE row_number IN ("
+                + ", ".join(["%s"] * len(rows))
+                + ")",
+                [row for row, _ in rows],
+            )
+    return rows
+
+
 def _changed(*, with_apologies: bool, facts: tuple[str, ...]) -> str:
     """SQL true when staged row `s` would change dossier `d` (joined with `p`, `a`) in one of
     the `facts` the file gives."""

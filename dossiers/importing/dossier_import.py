@@ -25,6 +25,10 @@ from dossiers.importing.reading import ROW
 from dossiers.models import ImportUnresolvedName
 from dossiers.signals import dossiers_changed
 
+PAID_WITHOUT_A_FEE = (
+    "Thanh toán trực tuyến cần phí, lệ phí lớn hơn 0: hồ sơ đã lưu có phí bằng 0 và tệp không có "
+    "cột phí, lệ phí; hãy thêm cột phí (LePhi, DanhSachLePhi hoặc «Phí, lệ phí (đồng)»)."
+)
 PORTAL_APOLOGY_KEPT = (
     "Hồ sơ đã có phiếu xin lỗi ghi nhận trên cổng: giữ phiếu đó, bỏ qua các cột xin lỗi của "
     "dòng này; các thông tin khác của hồ sơ vẫn được nhập."
@@ -87,8 +91,23 @@ class DossierImport(Importer):
             warnings.append(checked.warnings)
             progress(offset + chunk.height)
         apply.finish_staging()
+        if "paid_online" in self.facts and "fee" not in self.facts:
+            errors.append(self._paid_without_a_fee(headers))
         self.row_warnings = pl.concat(warnings) if warnings else no_errors()
-        return pl.concat(errors) if errors else no_errors()
+        return pl.concat(errors).sort("row", maintain_order=True) if errors else no_errors()
+
+    def _paid_without_a_fee(self, headers: dict[str, str]) -> pl.DataFrame:
+        rows = apply.unstage_paid_without_a_fee()
+        column = headers.get("paid_online_code") or headers.get("paid_online", "")
+        return pl.DataFrame(
+            {
+                "row": [row for row, _ in rows],
+                "column": [column] * len(rows),
+                "value": [None] * len(rows),
+                "message": [PAID_WITHOUT_A_FEE] * len(rows),
+            },
+            schema=ERROR_SCHEMA,
+        )
 
     def count(self) -> Counts:
         return apply.count_changes(with_apologies=self.with_apologies, facts=self.facts)

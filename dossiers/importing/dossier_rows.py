@@ -25,6 +25,7 @@ on which of two contradicting rows "wins".
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Mapping
@@ -478,10 +479,34 @@ def _parse(
     )
 
 
+# Other words one-stop screens use for the same statuses (list exports show words, not codes).
+STATUS_SYNONYMS = {
+    "Đã tiếp nhận": 2,
+    "Tiếp nhận": 2,
+    "Không tiếp nhận": 3,
+    "Từ chối tiếp nhận": 3,
+    "Đang giải quyết": 4,
+    "Chờ bổ sung": 5,
+    "Yêu cầu bổ sung": 5,
+    "Yêu cầu bổ sung hồ sơ": 5,
+    "Chờ thực hiện nghĩa vụ tài chính": 6,
+    "Rút hồ sơ": 7,
+    "Đã rút hồ sơ": 7,
+    "Công dân rút hồ sơ": 7,
+    "Dừng giải quyết": 8,
+    "Đã giải quyết": 9,
+    "Đã có kết quả": 9,
+    "Trả kết quả": 10,
+    "Đã trả": 10,
+}
+
+
 def _parse_status(frame: pl.DataFrame) -> pl.Expr:
-    """TrangThaiHoSo as its code 1–10 or its name ("Đã trả kết quả"); null when unreadable."""
+    """TrangThaiHoSo as its code 1–10 or its name ("Đã trả kết quả", or one of the synonyms
+    above); null when unreadable."""
+    words = {normalise_label(text): code for text, code in STATUS_SYNONYMS.items()}
     with translation.override("vi"):
-        words = {normalise_label(str(status.label)): status.value for status in DossierStatus}
+        words |= {normalise_label(str(status.label)): status.value for status in DossierStatus}
     mapping = {}
     for text in frame.get_column("status").drop_nulls().unique().to_list():
         number = re.fullmatch(r"\s*0*(\d{1,2})(\.0+)?\s*", text)
@@ -508,7 +533,9 @@ def _fee_list_total(text: str) -> int | None:
     try:
         value = json.loads(text)
     except ValueError:
-        return _amount(text)
+        value = _python_literal(text)
+        if value is None:
+            return _amount(text)
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
@@ -525,6 +552,17 @@ def _fee_list_total(text: str) -> int | None:
             return None
         total += amount
     return total
+
+
+def _python_literal(text: str) -> object | None:
+    """A list written the Python way ([{'Gia': 50000}]), as some exporters print nested values;
+    None when it is not one."""
+    if not text.lstrip().startswith(("[", "{")) or len(text) > 100_000:
+        return None
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
 
 
 _AMOUNT_SUFFIX = re.compile(r"(?i)\s*(đồng|đ|vnđ|vnd)$")

@@ -6,6 +6,7 @@ cells, so parsing never loops over rows in Python.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import polars as pl
 
@@ -125,8 +126,13 @@ def parse_choice(frame: pl.DataFrame, column: str, words: dict, dtype: pl.DataTy
     Python and the column is mapped in one vectorised step. Unknown texts become null.
     """
     distinct = frame.get_column(column).drop_nulls().unique().to_list()
-    mapping = {text: words.get(normalise_label(text)) for text in distinct}
+    mapping = {text: words.get(normalise_label(_whole(text))) for text in distinct}
     return pl.col(column).replace_strict(mapping, default=None, return_dtype=dtype)
+
+
+def _whole(text: str) -> str:
+    """A code written as a JSON or spreadsheet number reads as the integer: "2.0" is "2"."""
+    return re.sub(r"^(\s*-?\d+)\.0+(\s*)$", r"\1\2", text)
 
 
 def parse_yes_no(frame: pl.DataFrame, column: str, *, default: bool) -> pl.Expr:

@@ -116,6 +116,24 @@ class TestEveryFieldOfTheSyncRecord:
             "F4": (1, 1, True, 0, False),
         }
 
+    def test_a_fee_list_printed_the_python_way_or_with_lower_case_keys_is_summed(
+        self, catalogue, write_file
+    ):
+        records = [
+            record(MaHoSo="L1", DanhSachLePhi="[{'Gia': 30000, 'TenPhiLePhi': 'Phí'}]"),
+            record(MaHoSo="L2", DanhSachLePhi='[{"gia": 1000}, {"GIA": "2.500"}, {"Gia": null}]'),
+            record(MaHoSo="L3", DanhSachLePhi='{"Gia": 7000}'),
+        ]
+
+        outcome = run_import("import_dossiers", write_file(records_csv(records)))
+
+        assert outcome.stdout.strip() == "created 3, updated 0, unchanged 0, rejected 0"
+        assert dict(Dossier.objects.values_list("code", "fee")) == {
+            "L1": 30_000,
+            "L2": 3_500,
+            "L3": 7_000,
+        }
+
     def test_a_fee_may_be_an_amount_instead_of_a_list(self, catalogue, write_file):
         plain = {k: v for k, v in RECORD.items() if k != "DanhSachLePhi"}
         records = [{**plain, "LePhi": "150.000"}, {**plain, "MaHoSo": "P2", "LePhi": "25000.0"}]
@@ -157,6 +175,30 @@ class TestEveryFieldOfTheSyncRecord:
         assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 0"
         assert stored().procedure.code == "1.001193"
 
+    def test_codes_written_as_numbers_with_a_decimal_point_read_as_the_integer(
+        self, catalogue, write_file
+    ):
+        # What a JSON float or a spreadsheet number cell turns into: "2.0".
+        row = record(
+            KenhThucHien="3.0",
+            TrangThaiHoSo="9.0",
+            HoSoCoThanhPhanSoHoa="0.0",
+            DuocThanhToanTrucTuyen="2.0",
+            SoLanYeuCauBoSung="1.0",
+            NgayYeuCauBoSung="20230613",
+        )
+
+        outcome = run_import("import_dossiers", write_file(records_csv([row])))
+
+        assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 0"
+        dossier = stored()
+        assert (dossier.channel, dossier.status, dossier.components_digitized) == (
+            Channel.POSTAL,
+            DossierStatus.PROCESSED,
+            0,
+        )
+        assert (dossier.paid_online, dossier.supplement_requests) == (True, 1)
+
     def test_the_agency_code_may_come_as_ma_co_quan(self, catalogue, write_file):
         row = {k: v for k, v in RECORD.items() if k != "MaDonVi"} | {"MaCoQuan": "STP"}
 
@@ -197,6 +239,8 @@ class TestTheEndOfADossier:
             record(MaHoSo="S3", TrangThaiHoSo="DUNG XU LY"),
             record(MaHoSo="S4", TrangThaiHoSo="07"),
             record(MaHoSo="S5", TrangThaiHoSo=""),
+            record(MaHoSo="S6", TrangThaiHoSo="Chờ bổ sung", NgayKetThucXuLy=""),
+            record(MaHoSo="S7", TrangThaiHoSo="đã giải quyết"),
         ]
 
         run_import("import_dossiers", write_file(records_csv(records)))
@@ -207,6 +251,8 @@ class TestTheEndOfADossier:
             "S3": DossierStatus.STOPPED,
             "S4": DossierStatus.WITHDRAWN,
             "S5": None,
+            "S6": DossierStatus.SUPPLEMENT_REQUESTED,
+            "S7": DossierStatus.PROCESSED,
         }
 
     def test_never_received_dossiers_are_stored_even_without_a_received_date(
@@ -483,3 +529,22 @@ def test_under_atomic_a_bad_sync_record_refuses_the_file_and_writes_nothing(cata
     assert outcome.exit_code == 1
     assert "Dòng 3, cột «KenhThucHien»" in outcome.stderr
     assert not Dossier.objects.exists()
+
+
+def test_paid_online_for_a_stored_dossier_without_a_fee_needs_the_fee_column(catalogue, write_file):
+    # The dossier was stored with no fee; a later file says it was paid online but has no fee
+    # column, so its fee stays 0: that row is rejected (a paid dossier needs a fee), the others
+    # import, and a new dossier paid online with an unknown fee is kept as such.
+    run_import("import_dossiers", write_file(dossier_csv([{"code": "OLD", "fee": "0"}])))
+    no_fee = {k: v for k, v in RECORD.items() if k != "DanhSachLePhi"}
+    records = [{**no_fee, "MaHoSo": "OLD"}, {**no_fee, "MaHoSo": "NEW"}]
+
+    outcome = run_import("import_dossiers", write_file(records_csv(records)))
+
+    assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 1"
+    assert "Dòng 2, cột «DuocThanhToanTrucTuyen» [bị loại]: Thanh toán trực tuyến" in (
+        outcome.stderr
+    )
+    old, new = stored("OLD"), stored("NEW")
+    assert (old.fee, old.paid_online, old.status) == (0, False, None)  # untouched
+    assert (new.fee, new.paid_online) == (None, True)

@@ -135,7 +135,7 @@ def pilot_submission(*, task: DirectiveTask, agency: Agency) -> PilotSubmission 
     return PilotSubmission.objects.filter(task=task, agency=agency).first()
 
 
-def _twelve_months_before(now: dt.datetime) -> dt.datetime:
+def twelve_months_before(now: dt.datetime) -> dt.datetime:
     local = timezone.localtime(now)
     try:
         return local.replace(year=local.year - 1)
@@ -153,7 +153,7 @@ def pilot_candidates(*, agency: Agency, now: dt.datetime | None = None) -> Query
 
     One query whatever the number of procedures."""
     now = now or clock.now()
-    since = _twelve_months_before(now)
+    since = twelve_months_before(now)
     # The window's condition goes into the join, so only the agency's dossiers handled in the
     # window are read; every dossier received in the window is handled in it.
     finished_in_window = Q(recent__finished_at__lte=now)
@@ -200,7 +200,7 @@ def pilot_compiled(
 ) -> list[CompiledRow]:
     """Every agency's nominations for `task`, with the agency's 12-month volume of each procedure
     and when its list was submitted. Three queries."""
-    since = _twelve_months_before(now or clock.now())
+    since = twelve_months_before(now or clock.now())
     nominations = list(
         PilotNomination.objects.filter(task=task)
         .select_related("agency", "procedure__domain")

@@ -30,7 +30,17 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("domains", _("Lĩnh vực"), frozenset({Role.PROVINCE_OFFICE, Role.HOME_AFFAIRS})),
     NavItem("imports:index", _("Nhập dữ liệu"), frozenset({Role.PROVINCE_OFFICE})),
     NavItem("targets", _("Chỉ tiêu"), frozenset({Role.PROVINCE_OFFICE})),
-    NavItem("rankings", _("Xếp hạng"), frozenset({Role.HOME_AFFAIRS, Role.PROVINCE_OFFICE})),
+    # An agency head sees their own row of the ranking and their own subtree's Biểu 06.
+    NavItem(
+        "rankings",
+        _("Xếp hạng"),
+        frozenset({Role.HOME_AFFAIRS, Role.PROVINCE_OFFICE, Role.AGENCY_HEAD}),
+    ),
+    NavItem(
+        "report06",
+        _("Biểu 06"),
+        frozenset({Role.HOME_AFFAIRS, Role.PROVINCE_OFFICE, Role.AGENCY_HEAD}),
+    ),
     NavItem("ranking_weights", _("Trọng số"), frozenset({Role.HOME_AFFAIRS, Role.ADMINISTRATOR})),
     NavItem("directives:index", _("Nhiệm vụ")),
 ]

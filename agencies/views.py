@@ -16,6 +16,8 @@ from agencies.audit_log import (
     AuditFilterForm,
     audit_changes,
     audit_entries_filtered,
+    audit_names,
+    audit_subject,
     audit_usernames,
 )
 from agencies.models import AuditEntry, Role
@@ -40,10 +42,16 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     filters = {key: value for key, value in request.GET.items() if key != "page" and value}
+    entries_shown = list(page.object_list)
+    names = audit_names(entries_shown)
+    rows = []
+    for entry in entries_shown:
+        entry.subject_text = audit_subject(entry, names=names)
+        rows.append((entry, audit_changes(entry, names=names)))
     context = {
         "form": form,
         "page": page,
-        "rows": [(entry, audit_changes(entry)) for entry in page.object_list],
+        "rows": rows,
         "filter_query": urlencode(filters),
         "usernames": audit_usernames(),
     }

@@ -136,7 +136,7 @@ def pilot_submission(*, task: DirectiveTask, agency: Agency) -> PilotSubmission 
     return PilotSubmission.objects.filter(task=task, agency=agency).first()
 
 
-def _twelve_months_before(now: dt.datetime) -> dt.datetime:
+def twelve_months_before(now: dt.datetime) -> dt.datetime:
     local = timezone.localtime(now)
     try:
         return local.replace(year=local.year - 1)
@@ -154,7 +154,7 @@ def pilot_candidates(*, agency: Agency, now: dt.datetime | None = None) -> Query
 
     One query whatever the number of procedures."""
     now = now or clock.now()
-    since = _twelve_months_before(now)
+    since = twelve_months_before(now)
     window = counting.Window(since, now, now)
     # The join reads only the agency's dossiers that can be handled in the window (a plain
     # condition: an F() in a FilteredRelation's condition would join the dossiers a second
@@ -195,7 +195,7 @@ def pilot_compiled(
 ) -> list[CompiledRow]:
     """Every agency's nominations for `task`, with the agency's 12-month volume of each procedure
     and when its list was submitted. Three queries."""
-    since = _twelve_months_before(now or clock.now())
+    since = twelve_months_before(now or clock.now())
     nominations = list(
         PilotNomination.objects.filter(task=task)
         .select_related("agency", "procedure__domain")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -116,9 +117,13 @@ def pilot_agency(request: HttpRequest, code: str) -> HttpResponse:
     nominated = set(
         nomination.nominations.filter(agency=agency).values_list("procedure_id", flat=True)
     )
-    candidates = list(selectors.pilot_candidates(agency=agency))
+    now = clock.now()
+    candidates = list(selectors.pilot_candidates(agency=agency, now=now))
     results = pilot_results(task=nomination, agency=agency)
     context = {
+        # the picker's window: the twelve months before the portal's today
+        "window_start": timezone.localdate(selectors.twelve_months_before(now)),
+        "window_end": timezone.localdate(now),
         "task": nomination,
         "agency": agency,
         "submission": submission,
@@ -216,9 +221,11 @@ def pilot_compiled_submit(request: HttpRequest) -> HttpResponse:
 @require_role(*COMPILING_ROLES)
 def pilot_export(request: HttpRequest) -> HttpResponse:
     nomination, _compilation = _nomination_task_or_404()
-    rows = selectors.pilot_compiled(task=nomination, submitted_only=True)
+    now = clock.now()
+    rows = selectors.pilot_compiled(task=nomination, submitted_only=True, now=now)
+    window = (timezone.localdate(selectors.twelve_months_before(now)), timezone.localdate(now))
     response = HttpResponse(
-        pilot_compiled_xlsx(task=nomination, rows=rows),
+        pilot_compiled_xlsx(task=nomination, rows=rows, window=window),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     stamp = clock.today().strftime("%Y%m%d")

@@ -152,18 +152,20 @@ def apology_work_list(
     domain_id: int | None = None,
     unit: Agency | None = None,
     limit: int | None = 500,
+    overdue_offset: int = 0,
 ) -> WorkList:
     """Overdue dossiers without an apology (oldest due date first, with days overdue) and open
     dossiers due by the end of the next working day, in the user's scope. Three queries (the
-    public holidays, then each list)."""
+    public holidays, then each list). Each list stops at `limit`; the overdue one starts at
+    `overdue_offset` (its pages)."""
     pending = _pending(user=user, domain_id=domain_id, unit=unit).select_related(
         "agency", "procedure__domain"
     )
     window = counting.Window.now(now)
 
-    def lines(queryset: QuerySet[Dossier]) -> list[WorkLine]:
+    def lines(queryset: QuerySet[Dossier], offset: int = 0) -> list[WorkLine]:
         rows = queryset.order_by("due_at", "id")
-        rows = rows[:limit] if limit else rows
+        rows = rows[offset : offset + limit] if limit else rows[offset:]
         result = []
         for dossier in rows:
             judgement = counting.judge(dossier, window)
@@ -173,7 +175,7 @@ def apology_work_list(
         return result
 
     return WorkList(
-        overdue=lines(pending.filter(_overdue_q(now))),
+        overdue=lines(pending.filter(_overdue_q(now)), overdue_offset),
         due_soon=lines(pending.filter(_due_soon_q(now))),
     )
 

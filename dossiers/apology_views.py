@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -25,6 +27,7 @@ from kpi_portal import clock
 from kpi_portal.local_days import end_of_local_day
 
 apology_access = require_role(Role.AGENCY_HEAD, Role.PROVINCE_OFFICE)
+WORK_PAGE_SIZE = 50
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -60,13 +63,24 @@ def apology_list(request: HttpRequest) -> HttpResponse:
     unit_code = request.GET.get("unit") or ""
     unit = next((a for a in units if a.code == unit_code), None) if unit_code else None
     now = clock.now()
-    work = apologies.apology_work_list(user=request.user, now=now, domain_id=domain_id, unit=unit)
+    counts = apologies.apology_counts(user=request.user, now=now, agency=unit, domain_id=domain_id)
+    # The overdue list in pages of 50, so the action stays within reach; the counts are whole.
+    pages = Paginator(range(counts.overdue), WORK_PAGE_SIZE, allow_empty_first_page=True)
+    page = pages.get_page(request.GET.get("page"))
+    work = apologies.apology_work_list(
+        user=request.user,
+        now=now,
+        domain_id=domain_id,
+        unit=unit,
+        limit=WORK_PAGE_SIZE,
+        overdue_offset=page.start_index() - 1 if counts.overdue else 0,
+    )
+    filters = {"domain": domain_id or "", "unit": unit.code if unit else ""}
     context = {
         "work": work,
-        # The lists stop at 500 lines each; the counts are the whole truth.
-        "counts": apologies.apology_counts(
-            user=request.user, now=now, agency=unit, domain_id=domain_id
-        ),
+        "counts": counts,
+        "page": page,
+        "filter_query": urlencode({k: v for k, v in filters.items() if v}),
         "domains": Domain.objects.order_by("name"),
         "units": units,
         "selected_domain": domain_id,
@@ -83,8 +97,10 @@ def apology_list(request: HttpRequest) -> HttpResponse:
 def apology_new(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     dossiers = _dossiers_or_404(request, source.getlist("dossier"))
+    # The new date must come after today and after every original due date (told on the form).
+    after = max([clock.today(), *(timezone.localdate(d.due_at) for d in dossiers)])
     if request.method == "POST":
-        form = ApologyForm(request.POST)
+        form = ApologyForm(request.POST, after=after)
         if form.is_valid():
             data = form.cleaned_data
             outcomes = apologies.apology_record(
@@ -113,7 +129,8 @@ def apology_new(request: HttpRequest) -> HttpResponse:
             initial={
                 "signer_name": request.user.get_full_name(),
                 "signer_title": getattr(membership, "title", ""),
-            }
+            },
+            after=after,
         )
         status = 200
     context = {"form": form, "dossiers": dossiers}

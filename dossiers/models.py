@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Procedure
@@ -251,7 +252,11 @@ class Apology(models.Model):
         indexes = [models.Index(fields=["issued_at"], name="apology_issued")]
 
     def __str__(self) -> str:
-        return f"{self.dossier_id}: {self.issued_at:%d/%m/%Y}"
+        # People read it in the audit log and the admin: the dossier's code, not its id.
+        return _("hồ sơ %(code)s, xin lỗi ngày %(day)s") % {
+            "code": self.dossier.code,
+            "day": timezone.localtime(self.issued_at).strftime("%d/%m/%Y"),
+        }
 
 
 class ImportKind(models.TextChoices):

@@ -5,6 +5,7 @@ draws it, so no script is inline and nothing comes from a CDN."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -37,9 +38,23 @@ def _percent(cell: Cell | None) -> float | None:
     return None if cell is None else percent_cut(cell.numerator, cell.denominator)
 
 
-def overview_bar_chart(indicator: Indicator, rows: Sequence[ScopeRow]) -> dict[str, Any]:
-    """One indicator's rate per agency, coloured by band, with the target as a dashed line."""
-    names = [row.name for row in rows]
+def axis_range(values: Sequence[float | None]) -> list[float]:
+    """The percentage axis: 0–100% unless every value is 90% or more, then from just under the
+    lowest one, so that 98% and 100% (on-time rates) do not look the same."""
+    shown = [v for v in values if v is not None]
+    if shown and min(shown) >= 90:
+        return [max(0.0, math.floor(min(shown)) - 1.0), 100.5]
+    return [0, 105]
+
+
+def overview_bar_chart(
+    indicator: Indicator, rows: Sequence[ScopeRow], short_names: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One indicator's rate per agency, coloured by band, with the target as a dashed line.
+    Every agency has its label (its short name; the full name on hover)."""
+    short_names = short_names or {}
+    codes = [row.code for row in rows]
+    labels = [short_names.get(row.code) or row.name for row in rows]
     values = [_percent(row.cell(indicator.code)) for row in rows]
     targets = [
         float(c.target) * 100 if (c := row.cell(indicator.code)) and c.target is not None else None
@@ -49,6 +64,7 @@ def overview_bar_chart(indicator: Indicator, rows: Sequence[ScopeRow]) -> dict[s
         BAND_COLOURS.get(c.band, "#0b5cad") if (c := row.cell(indicator.code)) else "#8c959f"
         for row in rows
     ]
+    names = [row.name for row in rows]
     return with_json(
         {
             "id": f"chart-{indicator.code}",
@@ -58,16 +74,17 @@ def overview_bar_chart(indicator: Indicator, rows: Sequence[ScopeRow]) -> dict[s
                     {
                         "type": "bar",
                         "name": gettext("Tỷ lệ (%)"),
-                        "x": names,
+                        "x": codes,
                         "y": values,
+                        "customdata": names,
                         "marker": {"color": bars},
-                        "hovertemplate": "%{x}: %{y:.2f}%<extra></extra>",
+                        "hovertemplate": "%{customdata}: %{y:.2f}%<extra></extra>",
                     },
                     {
                         "type": "scatter",
                         "mode": "lines",
                         "name": gettext("Mục tiêu"),
-                        "x": names,
+                        "x": codes,
                         "y": targets,
                         "line": {"color": "#1b1f24", "dash": "dash", "width": 2},
                         "hovertemplate": gettext("Mục tiêu") + ": %{y:.2f}%<extra></extra>",
@@ -75,10 +92,20 @@ def overview_bar_chart(indicator: Indicator, rows: Sequence[ScopeRow]) -> dict[s
                 ],
                 "layout": {
                     "title": {"text": translated(indicator.name), "font": {"size": 14}},
-                    "height": 280,
-                    "margin": {"l": 40, "r": 10, "t": 36, "b": 90},
-                    "yaxis": {"range": [0, 105], "ticksuffix": "%"},
-                    "xaxis": {"tickangle": -45, "tickfont": {"size": 9}, "automargin": True},
+                    "height": 340,
+                    "margin": {"l": 44, "r": 10, "t": 36, "b": 10},
+                    "yaxis": {"range": axis_range(values), "ticksuffix": "%"},
+                    # Every agency labelled: an explicit tick per bar (plotly otherwise skips
+                    # every other one when they are crowded).
+                    "xaxis": {
+                        "type": "category",
+                        "tickmode": "array",
+                        "tickvals": codes,
+                        "ticktext": labels,
+                        "tickangle": -60,
+                        "tickfont": {"size": 10},
+                        "automargin": True,
+                    },
                     "showlegend": False,
                     "separators": ",.",
                 },
@@ -127,10 +154,20 @@ def trend_chart(
                 "data": data,
                 "layout": {
                     "title": {"text": translated(indicator.name), "font": {"size": 14}},
-                    "height": 240,
-                    "margin": {"l": 40, "r": 10, "t": 36, "b": 40},
-                    "yaxis": {"range": [0, 105], "ticksuffix": "%"},
-                    "legend": {"orientation": "h", "y": -0.3},
+                    "height": 280,
+                    "margin": {"l": 44, "r": 10, "t": 36, "b": 10},
+                    "yaxis": {
+                        "range": axis_range([v for _n, _c, values in series for v in values]),
+                        "ticksuffix": "%",
+                    },
+                    # Month labels whole ("01/2023"), turned and given the room they need.
+                    "xaxis": {
+                        "type": "category",
+                        "tickangle": -45,
+                        "tickfont": {"size": 10},
+                        "automargin": True,
+                    },
+                    "legend": {"orientation": "h", "y": -0.35},
                     "separators": ",.",
                 },
                 "config": {"displayModeBar": False},

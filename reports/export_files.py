@@ -1,10 +1,13 @@
 """Files officials can file: the ranking (XLSX, CSV, JSON, PDF); the helpers Biểu số 06's files
 (reports/report06_files.py) share with it.
 
-XLSX: real numeric cells (rates as fractions of 1 formatted as percentages, so they equal the
-`export_kpis` rates exactly; Excel rounds them for display), a title block (report name, period
+The files match the screen. XLSX: real numeric cells, rates cut (not rounded) to hundredths of a
+percent and formatted 0.00%, so Excel shows 99,58% as the page does and never rounds a rate that
+misses 100% up to 100,00%; counts with thousands separators; a title block (report name, period
 and basis, "data as of"), frozen header rows, set column widths, A4 landscape fitted to the page
-width. CSV: UTF-8 with a BOM (Excel then reads Vietnamese correctly); a text cell that starts
+width, page numbers in the footer. The exact rates stay in the JSON (ranking_json, export_kpis).
+CSV, for people: Vietnamese headers and figures printed as on the page; UTF-8 with a BOM (Excel
+then reads Vietnamese correctly); a text cell that starts
 with =, +, -, @, a tab or a carriage return gets a leading apostrophe so a spreadsheet never
 runs it as a formula; an XLSX text cell starting with "=" is stored as text, not as a formula
 (both in kpi_portal.spreadsheets).
@@ -17,6 +20,8 @@ import io
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +31,17 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kpi_portal.formatting import format_number, format_percent
 from kpi_portal.periods import Basis, Period
 from kpi_portal.spreadsheets import neutralise_csv_cell, neutralise_workbook
 from reports.models import Indicator
-from reports.ranking import TABLE_LABELS, Ranking, RankingRow, ranking_as_dict
+from reports.ranking import (
+    TABLE_LABELS,
+    Ranking,
+    RankingRow,
+    ranking_as_dict,
+    ranking_no_data_text,
+)
 
 RANKING_TITLE = "BẢNG XẾP HẠNG KẾT QUẢ CẢI CÁCH THỦ TỤC HÀNH CHÍNH"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -111,9 +123,27 @@ def _unit_name(row: RankingRow) -> str:
     return f"{row.name} ({row.validity})" if row.validity else row.name
 
 
+def _cut(rate: float | None) -> float | None:
+    """A rate cut (not rounded) to hundredths of a percent, as the pages print it: a cell
+    formatted 0.00% then reads 99,58% where Excel would have rounded 0.99999 up to 100,00%."""
+    if rate is None:
+        return None
+    exact = Fraction(Decimal(repr(rate)))
+    return (exact.numerator * 10_000 // exact.denominator) / 10_000
+
+
+def _fraction(row: RankingRow, code: str) -> str:
+    numerator, denominator = row.fractions.get(code, (0, 0))
+    if not denominator:
+        return ""
+    return f"{format_number(numerator)} / {format_number(denominator)}"
+
+
 def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
     """One sheet per table (Sở, ban, ngành; UBND cấp huyện; UBND cấp xã; Toàn tỉnh); a level
-    without units in the period (districts after 1/7/2025) has no sheet."""
+    without units in the period (districts after 1/7/2025) has no sheet. Per indicator the rate
+    (cut like the page), the dossiers, the points earned and the points lost; counts with
+    thousands separators. A period without dossiers says so and ranks nobody."""
     codes = ranking_columns(ranking)
     names = indicator_names(codes)
     workbook = Workbook()
@@ -124,6 +154,7 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
     )
     weights_text = "; ".join(f"{names[c]}: {ranking.weights[c]:g}" for c in codes)
     fixed = ["Hạng", "Mã đơn vị", "Đơn vị", "Điểm"]
+    per_indicator = ["Tỷ lệ", "Số hồ sơ (đạt / tổng)", "Điểm đạt", "Điểm bị mất"]
     tail = [
         "Hạng kỳ trước",
         "Thay đổi hạng",
@@ -131,19 +162,19 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
         "Chỉ tiêu làm giảm kết quả chung của tỉnh",
         "Ưu tiên (thí điểm toàn trình)",
     ]
-    width = len(fixed) + 2 * len(codes) + len(tail)
+    span = len(per_indicator)
+    width = len(fixed) + span * len(codes) + len(tail)
     for table, rows in _shown_tables(ranking):
         sheet = workbook.create_sheet(TABLE_LABELS[table][:31])
-        top = _title_block(
-            sheet,
-            [
-                RANKING_TITLE,
-                f"{TABLE_LABELS[table]}. {period_line(ranking.period)}",
-                data_as_of_line(ranking.computed_at),
-                f"Trọng số: {weights_text}. Tỷ lệ toàn tỉnh: {province_text}",
-            ],
-            width,
-        )
+        lines = [
+            RANKING_TITLE,
+            f"{TABLE_LABELS[table]}. {period_line(ranking.period)}",
+            data_as_of_line(ranking.computed_at),
+            f"Trọng số: {weights_text}. Tỷ lệ toàn tỉnh: {province_text}",
+        ]
+        if not ranking.has_data:
+            lines.append(ranking_no_data_text(ranking.period))
+        top = _title_block(sheet, lines, width)
         first, second = top, top + 1
         for column, label in enumerate(fixed, start=1):
             header_cell(sheet, first, column, label)
@@ -154,13 +185,14 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
         column = len(fixed) + 1
         for code in codes:
             header_cell(sheet, first, column, names[code])
-            header_cell(sheet, first, column + 1, "")
+            for offset, label in enumerate(per_indicator):
+                if offset:
+                    header_cell(sheet, first, column + offset, "")
+                header_cell(sheet, second, column + offset, label)
             sheet.merge_cells(
-                start_row=first, start_column=column, end_row=first, end_column=column + 1
+                start_row=first, start_column=column, end_row=first, end_column=column + span - 1
             )
-            header_cell(sheet, second, column, "Tỷ lệ")
-            header_cell(sheet, second, column + 1, "Điểm đạt / tối đa")
-            column += 2
+            column += span
         for label in tail:
             header_cell(sheet, first, column, label)
             header_cell(sheet, second, column, "")
@@ -171,9 +203,15 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
         for row in rows:
             values: list[Any] = [row.rank, row.agency, _unit_name(row), row.score]
             formats = [None, None, None, SCORE]
+            lost = row.lost
             for code in codes:
-                values += [row.rates.get(code), row.earned.get(code)]
-                formats += [PERCENT, SCORE]
+                values += [
+                    _cut(row.rates.get(code)),
+                    _fraction(row, code),
+                    row.earned.get(code),
+                    lost.get(code),
+                ]
+                formats += [PERCENT, None, SCORE, SCORE]
             values += [
                 row.previous_rank,
                 row.rank_change,
@@ -192,17 +230,16 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
                 cell.border = BOX
                 if number_format:
                     cell.number_format = number_format
-        widths = [7, 11, 34, 9] + [11, 10] * len(codes) + [9, 9, 12, 40, 14]
+        widths = [7, 11, 34, 9] + [10, 14, 9, 9] * len(codes) + [9, 9, 12, 40, 14]
         for column, value in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(column)].width = value
         sheet.freeze_panes = sheet.cell(row=second + 1, column=4)
         print_setup(sheet, first, second)
+        sheet.oddFooter.center.text = "Trang &P/&N"
     save_workbook(workbook, path)
 
 
 def _percent_text(rate: float | None) -> str:
-    from kpi_portal.formatting import format_percent
-
     return format_percent(rate)
 
 
@@ -235,34 +272,57 @@ def csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
 
 
 def ranking_csv(ranking: Ranking) -> str:
+    """The ranking for people opening it in a spreadsheet: Vietnamese headers, every figure as
+    the page prints it (rates cut to two decimals, 99,58%; points 24,98; counts 1.453). The
+    JSON (ranking_json) keeps the exact values for machines. A period without dossiers gives
+    one line saying so."""
     codes = ranking_columns(ranking)
-    header = ["table", "rank", "agency", "name", "score"]
-    header += [f"rate_{c}" for c in codes] + [f"points_{c}" for c in codes]
-    header += ["eligible", "disqualified_by", "pilot_priority", "previous_rank", "rank_change"]
-    header += ["period", "basis", "computed_at"]
-    computed = (
-        timezone.localtime(ranking.computed_at).isoformat(timespec="seconds")
-        if ranking.computed_at
-        else None
-    )
-    rows = []
+    names = indicator_names(codes)
+    header = ["Nhóm", "Hạng", "Mã đơn vị", "Đơn vị", "Điểm"]
+    for code in codes:
+        header += [
+            f"{names[code]}: tỷ lệ",
+            f"{names[code]}: số hồ sơ (đạt / tổng)",
+            f"{names[code]}: điểm đạt",
+            f"{names[code]}: điểm bị mất",
+        ]
+    header += [
+        "Đủ điều kiện khen thưởng",
+        "Chỉ tiêu làm giảm kết quả chung của tỉnh",
+        "Ưu tiên (thí điểm toàn trình)",
+        "Hạng kỳ trước",
+        "Thay đổi hạng",
+        "Kỳ",
+        "Số liệu tính đến",
+    ]
+    computed = data_as_of_line(ranking.computed_at).removeprefix("Số liệu tính đến: ")
+    term = period_line(ranking.period).removeprefix("Kỳ: ")
+    rows: list[list[Any]] = []
     for table, table_rows in ranking.tables.items():
         for row in table_rows:
-            rows.append(
-                [table, row.rank, row.agency, row.name, row.score]
-                + [row.rates.get(c) for c in codes]
-                + [row.earned.get(c) for c in codes]
-                + [
-                    row.eligible,
-                    " ".join(row.disqualified_codes),
-                    row.pilot_priority,
-                    row.previous_rank,
-                    row.rank_change,
-                    ranking.period.code,
-                    ranking.period.basis.value,
-                    computed,
+            lost = row.lost
+            line: list[Any] = [TABLE_LABELS[table], row.rank, row.agency, _unit_name(row)]
+            line.append(_score(row.score))
+            for code in codes:
+                scored = row.possible.get(code) is not None
+                line += [
+                    _percent_text(row.rates.get(code)),
+                    _fraction(row, code),
+                    _score(row.earned.get(code)) if scored else "—",
+                    _score(lost.get(code)) if scored else "—",
                 ]
-            )
+            line += [
+                "Có" if row.eligible else "Không",
+                "; ".join(names.get(d.indicator, d.indicator) for d in row.disqualified_by),
+                _priority_text(row.pilot_priority),
+                row.previous_rank,
+                row.rank_change,
+                term,
+                computed,
+            ]
+            rows.append(line)
+    if not ranking.has_data:
+        rows.append([ranking_no_data_text(ranking.period)])
     return csv_text(header, rows)
 
 
@@ -315,30 +375,27 @@ def _pdf(title: str, lines: list[str]) -> Any:
     return pdf
 
 
-def _number(value: int) -> str:
-    from kpi_portal.formatting import format_number
-
-    return format_number(value)
-
-
 def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}".replace(".", ",")
 
 
 def ranking_pdf(ranking: Ranking, path: Path | io.BytesIO) -> None:
     """The tables one after another (a level without units in the period is left out): rank,
-    agency, score, each indicator's rate and points, eligibility with its reasons."""
+    agency, score, each indicator's rate, points earned out of possible and points lost,
+    eligibility with its reasons."""
     from fpdf.fonts import FontFace
 
     codes = ranking_columns(ranking)
     names = indicator_names(codes)
-    pdf = _pdf(
-        RANKING_TITLE,
-        [period_line(ranking.period), data_as_of_line(ranking.computed_at)],
-    )
+    lines = [period_line(ranking.period), data_as_of_line(ranking.computed_at)]
+    if not ranking.has_data:
+        lines.append(ranking_no_data_text(ranking.period))
+    pdf = _pdf(RANKING_TITLE, lines)
     heading = FontFace(emphasis="BOLD", fill_color=(231, 238, 243))
-    widths = [12, 62, 16] + [26] * len(codes) + [52]
+    widths = [12, 62, 16] + [29] * len(codes) + [52]
     for table, rows in _shown_tables(ranking):
+        if not rows:
+            continue
         pdf.set_font("DejaVu", "B", 11)
         pdf.cell(0, 7, TABLE_LABELS[table], new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 8)
@@ -355,6 +412,7 @@ def ranking_pdf(ranking: Ranking, path: Path | io.BytesIO) -> None:
                 head.cell(text)
             head.cell("Đủ điều kiện khen thưởng")
             for row in rows:
+                lost = row.lost
                 line = grid.row()
                 line.cell(str(row.rank) if row.rank else "—")
                 line.cell(_unit_name(row))
@@ -364,8 +422,9 @@ def ranking_pdf(ranking: Ranking, path: Path | io.BytesIO) -> None:
                         line.cell("—")
                     else:
                         line.cell(
-                            f"{_percent_text(row.rates.get(code))}\n"
-                            f"{_score(row.earned.get(code))}/{_score(row.possible.get(code))} đ"
+                            f"{_percent_text(row.rates.get(code))} ({_fraction(row, code)})\n"
+                            f"{_score(row.earned.get(code))}/{_score(row.possible.get(code))} đ,"
+                            f" mất {_score(lost.get(code))} đ"
                         )
                 reasons = "; ".join(
                     f"{names.get(d.indicator, d.indicator)} {_percent_text(d.agency_rate)} < "

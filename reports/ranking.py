@@ -196,6 +196,14 @@ class RankingRow:
     def disqualified_codes(self) -> list[str]:
         return [d.indicator for d in self.disqualified_by]
 
+    @property
+    def lost(self) -> dict[str, float | None]:
+        """Points each scored indicator lost: possible − earned (None where it is not scored)."""
+        return {
+            code: None if possible is None else max(0.0, possible - (self.earned[code] or 0.0))
+            for code, possible in self.possible.items()
+        }
+
 
 @dataclass
 class Ranking:
@@ -206,6 +214,9 @@ class Ranking:
     province: dict[str, tuple[int, int]]
     province_targets: dict[str, Decimal | None]
     tables: dict[str, list[RankingRow]] = field(default_factory=dict)
+    # False when the province handled no dossier in the period: nobody is scored, ranked or
+    # judged eligible (an empty period proves nothing), and the tables are empty.
+    has_data: bool = True
 
     @property
     def province_rates(self) -> dict[str, float | None]:
@@ -312,7 +323,11 @@ def ranking_build(*, period: Period) -> Ranking:
         weights=weights,
         province=province,
         province_targets=province_targets,
+        has_data=bool(root and (counters.get(root.code) or zero_counters())["handled"]),
     )
+    if not ranking.has_data:
+        ranking.tables = {table: [] for table, _levels in TABLES}
+        return ranking
     for table, _levels in TABLES:
         members = _table_members(table, agencies, root)
         ranks = ranks_with_ties([current[a.code][1].score for a in members])
@@ -356,7 +371,7 @@ def ranking_as_dict(ranking: Ranking) -> dict[str, Any]:
     def weight(value: Decimal) -> int | float:
         return int(value) if value == value.to_integral_value() else float(value)
 
-    return {
+    data: dict[str, Any] = {
         "period": ranking.period.code,
         "basis": ranking.period.basis.value,
         "computed_at": _iso(ranking.computed_at),
@@ -380,6 +395,17 @@ def ranking_as_dict(ranking: Ranking) -> dict[str, Any]:
             for table, rows in ranking.tables.items()
         },
     }
+    if not ranking.has_data:
+        data["note"] = ranking_no_data_text(ranking.period)
+    return data
+
+
+def ranking_no_data_text(period: Period) -> str:
+    """What a ranking of a period without dossiers says instead of ranking anybody."""
+    return (
+        f"Kỳ {period.label} không có hồ sơ nào trong dữ liệu của cổng: "
+        "không xếp hạng, không chấm điểm đơn vị nào."
+    )
 
 
 def ranking_for_agency(ranking: Ranking, *, agency: Agency) -> Ranking:
@@ -395,6 +421,7 @@ def ranking_for_agency(ranking: Ranking, *, agency: Agency) -> Ranking:
             table: [row for row in rows if row.agency == agency.code]
             for table, rows in ranking.tables.items()
         },
+        has_data=ranking.has_data,
     )
 
 

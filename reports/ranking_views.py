@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from agencies.access import membership_for, require_role, sees_every_agency
 from agencies.models import Agency, Role
-from kpi_portal.formatting import format_percent
+from kpi_portal.formatting import format_number, format_percent
 from kpi_portal.periods import Period
 from reports.export_files import (
     indicator_names,
@@ -32,6 +32,7 @@ from reports.export_files import (
     ranking_xlsx,
 )
 from reports.forms import ScoringWeightForm
+from reports.pages.cells import SHORT_NAMES
 from reports.period_params import period_context, period_from_request
 from reports.ranking import (
     TABLE_LABELS,
@@ -82,9 +83,16 @@ def _score_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}".replace(".", ",")
 
 
+def _fraction_text(fraction: tuple[int, int] | None) -> str:
+    if not fraction or not fraction[1]:
+        return ""
+    return f"{format_number(fraction[0])} / {format_number(fraction[1])}"
+
+
 def _table_lines(ranking: Ranking, table: str, names: dict[str, str]) -> list[dict[str, Any]]:
     lines = []
     for row in ranking.tables.get(table, []):
+        lost = row.lost
         lines.append(
             {
                 "row": row,
@@ -93,10 +101,13 @@ def _table_lines(ranking: Ranking, table: str, names: dict[str, str]) -> list[di
                     {
                         "code": code,
                         "name": names[code],
+                        "short": str(SHORT_NAMES.get(code, names[code])),
                         "rate": format_percent(row.rates.get(code)),
-                        "fraction": row.fractions.get(code),
+                        "fraction": _fraction_text(row.fractions.get(code)),
                         "earned": _score_text(row.earned.get(code)),
                         "possible": _score_text(row.possible.get(code)),
+                        "lost": _score_text(lost.get(code)),
+                        "has_lost": (lost.get(code) or 0) >= 0.005,  # shows as 0,01 or more
                         "scored": row.possible.get(code) is not None,
                     }
                     for code in ranking.weights
@@ -104,6 +115,7 @@ def _table_lines(ranking: Ranking, table: str, names: dict[str, str]) -> list[di
                 "disqualified": [
                     {
                         "name": names.get(d.indicator, d.indicator),
+                        "short": str(SHORT_NAMES.get(d.indicator, d.indicator)),
                         "agency_rate": format_percent(d.agency_rate),
                         "province_rate": format_percent(d.province_rate),
                         "target": format_percent(d.province_target),
@@ -138,7 +150,10 @@ def rankings(request: HttpRequest) -> HttpResponse:
             # No empty district tab after the reform (nor an empty commune tab before it).
             if ranking.tables.get(code) or code in {"all", table}
         ],
-        "indicators": [{"code": c, "name": names[c]} for c in ranking.weights],
+        "indicators": [
+            {"code": c, "name": names[c], "short": str(SHORT_NAMES.get(c, names[c]))}
+            for c in ranking.weights
+        ],
         "province": [
             {
                 "name": names[code],

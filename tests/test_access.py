@@ -144,6 +144,15 @@ class TestNavigation:
             assert "Tổng quan" in labels, name
             assert "Nhập dữ liệu" not in labels, name
 
+    def test_department_heads_and_district_chairmen_reach_their_ranking_row_and_report06(
+        self, people
+    ):
+        for name in ("department_head", "district_chairman"):
+            items = nav_items_for(_request(people[name]))
+            urls = {str(item["label"]): item["url"] for item in items}
+            assert urls.get("Xếp hạng") == "/rankings/", name
+            assert urls.get("Biểu 06") == "/reports/06/", name
+
     def test_a_user_without_a_role_gets_no_menu(self, people):
         assert self._labels(people["outsider"]) == []
         assert self._labels(AnonymousUser()) == []

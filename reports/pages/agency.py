@@ -72,6 +72,7 @@ class AgencyPage:
     # begins before the unit existed (domain.md section 12).
     predecessors: list[Agency] = field(default_factory=list)
     predecessor_rates: list[AgencyRateLine] = field(default_factory=list)
+    handled: int = 0  # dossiers the agency's node handled in the period (0: no data)
 
 
 def _root_code(agency: Agency) -> str:
@@ -152,6 +153,7 @@ def agency_page_build(*, agency: Agency, period: Period) -> AgencyPage:
         existed=agency.code in table.units,
         predecessors=predecessors,
         predecessor_rates=predecessor_rates,
+        handled=own["handled"],
     )
 
 

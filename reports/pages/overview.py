@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.utils.translation import gettext, gettext_noop
 
-from agencies.models import AgencyLevel
+from agencies.models import Agency, AgencyLevel
 from kpi_portal.periods import Period
 from reports.charts import overview_bar_chart
 from reports.indicators import INDICATOR_CODES, overdue_count
@@ -152,13 +152,18 @@ def overview_build(
             OverviewGroup(title, total, sort_rows(by_level[level], sort, descending, by=by))
         )
     charted = [row for g in groups for row in g.rows]
+    short_names = dict(
+        Agency.objects.filter(code__in=[row.code for row in charted]).values_list(
+            "code", "short_name"
+        )
+    )
     return Overview(
         period=period,
         computed_at=table.computed_at,
         indicators=indicators,
         province=province,
         groups=groups,
-        charts=[overview_bar_chart(indicator, charted) for indicator in indicators],
+        charts=[overview_bar_chart(indicator, charted, short_names) for indicator in indicators],
         legend=bands.legend(),
         sort=sort if sort in INDICATOR_CODES else None,
         descending=descending,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from agencies.models import Agency
 from kpi_portal import clock
 from kpi_portal.periods import Basis, Period, PeriodKind, parse_period, standard_period
 from reports.models import KpiFact, KpiPeriod
@@ -17,7 +18,9 @@ class PeriodChoice:
 
 
 def period_choices(*, basis: Basis) -> list[PeriodChoice]:
-    """The computed standard periods of the basis, newest first, longest first within an end."""
+    """The computed standard periods of the basis that have data (the province handled at least
+    one dossier in them), newest first, longest first within an end. The engine computes every
+    period up to today, so years without a dossier would otherwise fill the list. One query."""
     order = {
         PeriodKind.YEAR: 0,
         PeriodKind.NINE_MONTHS: 1,
@@ -25,7 +28,15 @@ def period_choices(*, basis: Basis) -> list[PeriodChoice]:
         PeriodKind.QUARTER: 3,
         PeriodKind.MONTH: 4,
     }
-    rows = KpiPeriod.objects.filter(basis=basis.value).values_list("period", "kind", "end_date")
+    with_data = KpiFact.objects.filter(
+        basis=basis.value,
+        domain__isnull=True,
+        handled__gt=0,
+        scope__in=Agency.objects.filter(parent__isnull=True).values("code"),
+    ).values("period")
+    rows = KpiPeriod.objects.filter(basis=basis.value, period__in=with_data).values_list(
+        "period", "kind", "end_date"
+    )
     ordered = sorted(rows, key=lambda r: (-r[2].toordinal(), order.get(PeriodKind(r[1]), 9)))
     return [PeriodChoice(code, parse_period(code, basis).label) for code, _, _ in ordered]
 

@@ -91,6 +91,56 @@ class TestThePage:
         ]
         assert "<del>0,95</del> → <ins>0,99</ins>" in body
 
+    def test_records_and_ids_are_shown_by_their_names_not_by_field_names_and_ids(
+        self, office, people
+    ):
+        from agencies.audit import snapshot
+        from agencies.models import Domain, Procedure
+        from dossiers.models import Apology
+        from tests.reports.kpi_data import end_of_day, make_dossier, vn
+
+        hl = Agency.objects.get(code="HL")
+        procedure = Procedure.objects.create(
+            code="1.000001", name="Đăng ký đất đai", domain=Domain.objects.create(name="Đất đai")
+        )
+        dossier = make_dossier(
+            hl,
+            procedure,
+            received_at=vn(2023, 3, 1, 8),
+            due_at=end_of_day(2023, 3, 5),
+            apology_at=end_of_day(2023, 3, 4),
+            code="H45.37-230301-0001",
+        )
+        apology = Apology.objects.get(dossier=dossier)
+        Apology.objects.filter(pk=apology.pk).update(created_by=people["district_chairman"])
+        apology.refresh_from_db()
+        audit_record(
+            actor=people["district_chairman"],
+            action=AuditAction.APOLOGY_RECORD,
+            subject=apology,
+            agency=hl,
+            summary="Xin lỗi hồ sơ quá hạn",
+            after=snapshot(apology, fields=["dossier", "created_by", "signer_name"]),
+        )
+        audit_record(
+            actor=people["province_officer"],
+            action=AuditAction.TARGET_CHANGE,
+            subject_type="agencies.agency",
+            subject_id=str(hl.pk),
+            before={"id": hl.pk, "parent": None},
+            after={"id": hl.pk, "parent": Agency.objects.get(code="QT").pk},
+        )
+        body = office.get("/audit/").content.decode()
+        assert "dossiers.apology" not in body and "agencies.agency" not in body
+        assert "(Phiếu xin lỗi: hồ sơ H45.37-230301-0001, xin lỗi ngày 04/03/2023)" in body
+        assert "(Đơn vị: UBND huyện Hải Lăng)" in body
+        rows = office.get("/audit/").context["rows"]
+        shown = {c.shown_label: (c.before, c.after) for _entry, changes in rows for c in changes}
+        assert shown["Hồ sơ"] == ("—", "H45.37-230301-0001")
+        assert shown["Người tạo"] == ("—", "Hoàng Minh Tuấn")
+        assert shown["Đơn vị cấp trên"] == ("—", "UBND tỉnh Quảng Trị")
+        assert "id" not in {c.key for _entry, changes in rows for c in changes}
+
     def test_an_entry_made_by_the_system_says_so(self, office):
         _entry(None, AuditAction.IMPORT_APPLY, at=_at(2026, 3, 5), summary="nightly")
         body = office.get("/audit/").content.decode()

@@ -4,6 +4,7 @@ XLSX, the deadlines panel on the report pages."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from io import BytesIO
 
 import pytest
@@ -127,10 +128,23 @@ class TestWhoSeesWhichList:
 
 
 class TestThePicker:
-    @time_machine.travel(vn(2023, 7, 15, 9), tick=False)
+    @pytest.mark.parametrize(
+        ("real", "portal_today"),
+        [
+            (vn(2023, 7, 15, 9), None),
+            # The demo's portal: years later in reality, 15/7/2023 for the portal. The window is
+            # the 12 months before the portal's today, so the volumes are the same.
+            (vn(2026, 12, 5, 9), dt.date(2023, 7, 15)),
+        ],
+        ids=["real-date", "portal-today"],
+    )
     def test_it_lists_eligible_procedures_with_the_agencys_volume_over_12_months(
-        self, client, people, agencies, data
+        self, client, people, agencies, data, settings, request, real, portal_today
     ):
+        settings.PORTAL_TODAY = portal_today
+        traveller = time_machine.travel(real, tick=False)
+        traveller.start()
+        request.addfinalizer(traveller.stop)
         hl, gl = agencies["HL"], agencies["GL"]
         # HL: 2 birth registrations in the window (one online), 1 before it (14/7/2022);
         # GL's dossier is not HL's.
@@ -157,6 +171,7 @@ class TestThePicker:
         row = html.split('<tr data-code="1.001193">')[1].split("</tr>")[0]
         assert '<td class="num" data-testid="volume">2</td>' in row
         assert '<td class="num">1</td>' in row
+        assert "(từ 15/07/2022 đến 15/07/2023)" in html
 
     @time_machine.travel(vn(2023, 7, 15, 9), tick=False)
     def test_it_shows_the_online_share_and_the_on_time_rate_over_the_same_12_months(
@@ -308,11 +323,24 @@ class TestTheCompiledList:
         )
 
     @time_machine.travel(vn(2023, 7, 25, 9), tick=False)
-    def test_the_xlsx_has_one_row_per_submitted_nomination(self, client, people, submitted):
+    def test_the_xlsx_has_its_whole_title_and_one_row_per_submitted_nomination(
+        self, client, people, submitted, data
+    ):
         response = _client(client, people["province_officer"]).get("/directives/pilot/export.xlsx")
         assert response.status_code == 200
         sheet = load_workbook(BytesIO(response.content)).active
-        rows = list(sheet.iter_rows(min_row=3, values_only=True))
+        assert sheet.title == "Danh sách thí điểm"
+        assert sheet["A1"].value == (
+            "DANH SÁCH DỊCH VỤ CÔNG TRỰC TUYẾN TOÀN TRÌNH ĐỀ XUẤT THỰC HIỆN THÍ ĐIỂM"
+        )
+        assert {"A1:H1", "A2:H2", "A3:H3"} <= {str(r) for r in sheet.merged_cells.ranges}
+        directive = data.nomination.directive
+        assert f"số {directive.number} ngày {directive.issued_on:%d/%m/%Y}" in sheet["A2"].value
+        assert "hạn 20/07/2023" in sheet["A2"].value
+        assert "từ ngày 25/07/2022 đến ngày 25/07/2023" in sheet["A3"].value
+        assert "lập ngày 25/07/2023" in sheet["A3"].value
+        assert sheet["A6"].value == "STT" and sheet["F6"].value == "Số hồ sơ 12 tháng"
+        rows = list(sheet.iter_rows(min_row=7, values_only=True))
         assert rows == [
             (
                 1,
@@ -397,6 +425,22 @@ class TestTheDeadlinesPanel:
         missing = panel.split('class="missing"')[1]
         assert all(f'data-agency="{code}"' in missing for code in ("STNMT", "SNV", "GL"))
         assert 'data-agency="HL"' not in missing
+
+    @time_machine.travel(vn(2026, 12, 5, 9), tick=False)
+    def test_the_portal_s_today_sets_the_countdown_and_a_long_delay_shows_its_date(
+        self, client, people, data, settings
+    ):
+        # The demo's moment: 25/7/2023, five days after the nomination deadline.
+        settings.PORTAL_TODAY = dt.date(2023, 7, 25)
+        html = _client(client, people["province_officer"]).get("/").content.decode()
+        panel = html.split('data-testid="deadlines-panel"')[1].split("</section>")[0]
+        assert "Quá hạn 5 ngày" in panel and "Còn 5 ngày" in panel  # 20/7 and 30/7
+        # On the real date, three years later, the panel names the date, not "1234 days".
+        settings.PORTAL_TODAY = None
+        html = _client(client, people["province_officer"]).get("/").content.decode()
+        panel = html.split('data-testid="deadlines-panel"')[1].split("</section>")[0]
+        assert "Quá hạn từ ngày 20/07/2023" in panel and "Quá hạn từ ngày 30/07/2023" in panel
+        assert not re.search(r"Quá hạn \d{3,} ngày", panel)
 
     @time_machine.travel(vn(2023, 7, 19, 9), tick=False)
     def test_an_agency_head_sees_own_countdown_without_the_list_of_others(

@@ -118,7 +118,7 @@ def test_the_chairman_records_two_apologies_downloads_the_slips_and_the_rate_ris
     assert page.get_by_role("heading", name="2 hồ sơ được chọn").is_visible()
     new_date = today + dt.timedelta(days=7)
     page.get_by_label("Lý do quá hạn").fill(REASON)
-    page.get_by_label("Ngày hẹn lại").fill(new_date.isoformat())
+    page.get_by_label("Ngày hẹn lại").fill(f"{new_date:%d/%m/%Y}")
     page.get_by_label("Hình thức gửi").select_option(label="Zalo")
     assert page.get_by_label("Người ký", exact=True).input_value() == "Hoàng Minh Tuấn"
     page.get_by_label("Chức vụ người ký").fill("Chủ tịch UBND huyện")
@@ -172,7 +172,7 @@ def test_the_chairman_records_two_apologies_downloads_the_slips_and_the_rate_ris
     # A second appointment for K2 is refused with the reason.
     page.goto("/apologies/new/?dossier=K2")
     page.get_by_label("Lý do quá hạn").fill("Lần hai")
-    page.get_by_label("Ngày hẹn lại").fill((new_date + dt.timedelta(days=7)).isoformat())
+    page.get_by_label("Ngày hẹn lại").fill(f"{new_date + dt.timedelta(days=7):%d/%m/%Y}")
     page.get_by_label("Chức vụ người ký").fill("Chủ tịch UBND huyện")
     page.get_by_role("button", name="Ghi nhận phiếu xin lỗi").click()
     assert page.get_by_role("status").inner_text() == "Đã ghi nhận 0 phiếu; 1 hồ sơ bị từ chối."

@@ -3,7 +3,9 @@ sub-units, its overdue dossiers (filtered, paged), HTMX partials and a constant 
 
 from __future__ import annotations
 
+import json
 import re
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import User
@@ -89,6 +91,26 @@ class TestTheRates:
         assert html.count('class="chart-data"') == 6
         assert 'data-chart="trend-on_time"' in html
         assert "04/2023" in html
+
+    def test_the_province_s_own_page_draws_its_own_monthly_line(self, officer):
+        html = officer.get("/agencies/QT/", H1).content.decode()
+        figure = _figure(html, "trend-on_time")
+        lines = [trace for trace in figure["data"] if trace.get("mode") == "lines+markers"]
+        assert len(lines) == 1  # the province itself; no second "Toàn tỉnh" line
+        values = dict(zip(lines[0]["x"], lines[0]["y"], strict=True))
+        # March: d1, d3 on time, d2 late, d4 open past its 10/03 due date: 2 of 4
+        assert values["03/2023"] == 50.0
+        assert values["01/2023"] is None  # nothing handled: a gap, not 0%
+
+    def test_a_district_s_trend_has_its_line_and_the_province_s(self, chairman):
+        figure = _figure(chairman.get("/agencies/HL/", H1).content.decode(), "trend-on_time")
+        names = [trace["name"] for trace in figure["data"]]
+        assert "Toàn tỉnh" in names and "Mục tiêu" in names and len(names) == 3
+
+
+def _figure(html: str, chart_id: str) -> dict:
+    raw = re.search(rf'<div hidden id="{chart_id}" class="chart-data">(.*?)</div>', html, re.S)
+    return json.loads(unescape(raw.group(1)))
 
 
 class TestOverdueDossiers:

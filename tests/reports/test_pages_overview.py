@@ -3,8 +3,10 @@ HTMX swaps, the agency head's landing and a constant number of queries."""
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import User
@@ -47,6 +49,11 @@ def _row(html: str, scope: str) -> str:
     match = re.search(rf'<tr[^>]*data-scope="{re.escape(scope)}".*?</tr>', html, re.S)
     assert match, scope
     return match.group(0)
+
+
+def _figure(html: str, chart_id: str) -> dict:
+    raw = re.search(rf'<div hidden id="{chart_id}" class="chart-data">(.*?)</div>', html, re.S)
+    return json.loads(unescape(raw.group(1)))
 
 
 def _rates(row_html: str) -> list[str]:
@@ -119,6 +126,37 @@ class TestTheFigures:
         html = officer.get("/").content.decode()
         assert "6 tháng đầu năm 2023" in html
         assert re.search(r'<option value="2023-H1" selected>', html)
+
+    def test_the_period_list_offers_only_periods_with_dossiers(self, officer, data, tree):
+        # One dossier in January 2022: the engine computes every period from then to today,
+        # but the province handled nothing between February 2022 and February 2023.
+        from reports.models import KpiPeriod
+
+        make_dossier(
+            tree.department,
+            tree.civil,
+            received_at=vn(2022, 1, 10),
+            due_at=end_of_day(2022, 1, 20),
+            finished_at=vn(2022, 1, 12),
+        )
+        kpi_full_recompute()
+        computed = set(KpiPeriod.objects.filter(basis="calendar").values_list("period", flat=True))
+        assert {"2022-06", "2022-H2"} <= computed
+        html = officer.get("/", {"period": "2023-H1"}).content.decode()
+        select = re.search(r'<select id="period-select".*?</select>', html, re.S).group(0)
+        offered = re.findall(r'<option value="([^"]+)"', select)
+        assert {"2023-H1", "2023-03", "2023", "2022-01", "2022"} <= set(offered)
+        assert "2022-06" not in offered and "2022-H2" not in offered
+
+    def test_a_period_without_dossiers_says_so_instead_of_only_dashes(self, officer, data):
+        html = officer.get("/", {"period": "2022-06"}).content.decode()
+        assert 'data-testid="no-data"' in html
+        assert "Kỳ Tháng 6/2022 không có hồ sơ nào" in html
+        # the period asked for stays selected although it is not in the list of periods with data
+        assert re.search(r'<option value="2022-06" selected>', html)
+        assert (
+            'data-testid="no-data"' not in officer.get("/", {"period": "2023-H1"}).content.decode()
+        )
 
     def test_the_reporting_basis_uses_its_own_period(self, officer, data):
         html = officer.get("/", {"period": "2023-H1", "basis": "reporting"}).content.decode()
@@ -209,6 +247,24 @@ class TestSortingAndHtmx:
         html = officer.get("/", {"period": "2023-H1"}).content.decode()
         assert html.count('class="chart-data"') == 6
         assert 'data-chart="chart-on_time"' in html
+
+    def test_every_agency_is_labelled_on_the_bar_charts(self, officer, data, tree):
+        tree.department.short_name = "Sở TP"
+        tree.department.save()
+        figure = _figure(officer.get("/", {"period": "2023-H1"}).content.decode(), "chart-on_time")
+        axis = figure["layout"]["xaxis"]
+        # an explicit tick for every bar, so plotly cannot skip every other label
+        assert axis["tickmode"] == "array"
+        assert axis["tickvals"] == figure["data"][0]["x"] == ["STP", "HL"]
+        assert axis["ticktext"] == ["Sở TP", "UBND huyện Hải Lăng"]  # short name, else the name
+        assert figure["data"][0]["customdata"] == ["Sở Tư pháp", "UBND huyện Hải Lăng"]
+
+    def test_an_axis_whose_rates_are_all_high_is_zoomed_to_show_the_difference(self):
+        from reports.charts import axis_range
+
+        assert axis_range([98.33, 99.58, 100.0]) == [97.0, 100.5]  # 98% and 100% look apart
+        assert axis_range([67.5, 99.58, None]) == [0, 105]
+        assert axis_range([None]) == [0, 105]
 
 
 class TestLanding:

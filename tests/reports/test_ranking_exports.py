@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from kpi_portal.periods import parse_period
 from reports.export_files import csv_text
@@ -79,16 +80,20 @@ class TestTheXlsx:
         sheet = workbook["Toàn tỉnh"]
         assert sheet["A6"].value == "Hạng" and sheet["C6"].value == "Đơn vị"
         assert sheet["E6"].value == "Tỷ lệ số hóa thành phần hồ sơ"
-        assert (sheet["E7"].value, sheet["F7"].value) == ("Tỷ lệ", "Điểm đạt / tối đa")
+        assert [sheet.cell(row=7, column=c).value for c in range(5, 9)] == [
+            "Tỷ lệ",
+            "Số hồ sơ (đạt / tổng)",
+            "Điểm đạt",
+            "Điểm bị mất",
+        ]
         merged = {str(r) for r in sheet.merged_cells.ranges}
-        assert {"A6:A7", "E6:F6"} <= merged
+        assert {"A6:A7", "E6:H6"} <= merged
         assert sheet.freeze_panes == "D8"
         assert sheet.page_setup.orientation == "landscape"
         assert int(sheet.page_setup.paperSize) == 9  # A4
+        assert sheet.oddFooter.center.text == "Trang &P/&N"
 
-    def test_numbers_are_numeric_cells_equal_to_the_table_and_to_export_kpis(
-        self, workbook, tmp_path
-    ):
+    def test_numbers_are_numeric_cells_cut_like_the_page(self, workbook, tmp_path):
         ranking = ranking_build(period=parse_period("2023-H1"))
         kpis = _kpi_rates(tmp_path)
         sheet = workbook["Toàn tỉnh"]
@@ -101,39 +106,80 @@ class TestTheXlsx:
             # Excel keeps 15 significant digits: equal to that precision
             assert cells[3].value == pytest.approx(expected.score, rel=1e-14)
             for index, code in enumerate(CODES):
-                rate_cell = cells[4 + 2 * index]
+                rate_cell = cells[4 + 4 * index]
                 assert expected.rates[code] == kpis[expected.agency, code]
                 if expected.rates[code] is None:
                     assert rate_cell.value is None
-                else:
-                    assert rate_cell.value == pytest.approx(expected.rates[code], rel=1e-14)
-                if rate_cell.value is not None:
-                    assert isinstance(rate_cell.value, int | float)
-                    assert rate_cell.number_format == "0.00%"
-        h1 = rows[3]
-        assert h1[1].value == "H1"
-        assert h1[4 + 2 * 4 + 2].value == "Không"  # eligible
-        assert "Tỷ lệ giải quyết trước hạn, đúng hạn (50,00% < 81,81% toàn tỉnh)" in h1[15].value
-        assert h1[16].value == "Không có dữ liệu"
+                    continue
+                numerator, denominator = expected.fractions[code]
+                # cut, not rounded: 2/3 is 66,66% on the page, so 0.6666 here (not 0.6667)
+                assert rate_cell.value == (numerator * 10_000 // denominator) / 10_000
+                assert rate_cell.number_format == "0.00%"
+        s3 = next(cells for cells in rows if cells[1].value == "S3")
+        # digitization 1 of 2: 16,67 of its 33,33 points earned, 16,67 lost
+        assert s3[4].value == 0.5 and s3[5].value == "1 / 2"
+        assert s3[6].value == pytest.approx(100 / 6) and s3[7].value == pytest.approx(100 / 6)
+        assert s3[7].number_format == "0.00"
+        h1 = next(cells for cells in rows if cells[1].value == "H1")
+        assert h1[4 + 4 * 1].value == 0.5  # on time 2 of 4
+        assert h1[22].value == "Không"  # eligible
+        assert "Tỷ lệ giải quyết trước hạn, đúng hạn (50,00% < 81,81% toàn tỉnh)" in h1[23].value
+        assert h1[24].value == "Không có dữ liệu"
 
 
 class TestTheCsv:
-    def test_it_starts_with_a_bom_and_carries_every_table(self, computed, tmp_path):
+    def test_it_speaks_vietnamese_and_prints_figures_as_the_page_does(self, computed, tmp_path):
         path = tmp_path / "ranking.csv"
         call_command("export_ranking", "--period", "2023-H1", "-o", str(path))
         raw = path.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
         assert len(rows) == 3 + 2 + 1 + 5
-        s3 = next(r for r in rows if r["table"] == "so" and r["agency"] == "S3")
-        assert (s3["rank"], s3["name"], s3["eligible"]) == ("3", "Sở Tài chính", "false")
-        assert float(s3["score"]) == pytest.approx(250 / 3)
-        assert s3["rank_change"] == "-2"
+        s3 = next(r for r in rows if r["Nhóm"] == "Sở, ban, ngành" and r["Mã đơn vị"] == "S3")
+        assert (s3["Hạng"], s3["Đơn vị"], s3["Điểm"]) == ("3", "Sở Tài chính", "83,33")
+        assert s3["Đủ điều kiện khen thưởng"] == "Không"
+        assert s3["Tỷ lệ số hóa thành phần hồ sơ: tỷ lệ"] == "50,00%"
+        assert s3["Tỷ lệ số hóa thành phần hồ sơ: số hồ sơ (đạt / tổng)"] == "1 / 2"
+        assert s3["Tỷ lệ số hóa thành phần hồ sơ: điểm đạt"] == "16,67"
+        assert s3["Tỷ lệ số hóa thành phần hồ sơ: điểm bị mất"] == "16,67"
+        assert s3["Tỷ lệ xin lỗi hồ sơ quá hạn: tỷ lệ"] == "—"  # no overdue dossier
+        assert s3["Thay đổi hạng"] == "-2"
+        assert s3["Kỳ"].startswith("6 tháng đầu năm 2023")
 
     def test_formula_looking_text_is_neutralised(self):
         text = csv_text(["a", "b"], [["=HYPERLINK(1)", -2], ["@cmd", "+1"], ["-x", "ok"]])
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
         assert rows[1:] == [["'=HYPERLINK(1)", "-2"], ["'@cmd", "'+1"], ["'-x", "ok"]]
+
+
+class TestAPeriodWithoutDossiers:
+    """2025-H1 has no dossier: nobody is scored, ranked or judged eligible, and the files say so."""
+
+    def test_the_json_ranks_nobody_and_says_why(self, computed, tmp_path):
+        path = tmp_path / "ranking.json"
+        out = io.StringIO()
+        call_command("export_ranking", "--period", "2025-H1", "-o", str(path), stdout=out)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data["tables"] == {"so": [], "huyen": [], "all": []}
+        assert "không có hồ sơ nào" in data["note"]
+        assert "không xếp hạng" in out.getvalue()
+
+    def test_the_xlsx_csv_and_pdf_rank_nobody_and_say_so(self, computed, tmp_path):
+        xlsx = tmp_path / "ranking.xlsx"
+        call_command("export_ranking", "--period", "2025-H1", "-o", str(xlsx))
+        sheet = load_workbook(xlsx)["Toàn tỉnh"]
+        assert "không xếp hạng" in sheet["A5"].value
+        assert sheet.max_row == 8  # the title block and the two header rows, no agency
+        call_command("export_ranking", "--period", "2025-H1", "-o", str(tmp_path / "r.csv"))
+        lines = (tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()
+        assert len(lines) == 2 and "không xếp hạng" in lines[1]
+        pdf = tmp_path / "r.pdf"
+        call_command("export_ranking", "--period", "2025-H1", "-o", str(pdf))
+        text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+        assert "không xếp hạng" in " ".join(text.split()) and "Sở Tư pháp" not in text
+
+    def test_a_period_with_dossiers_still_ranks(self, computed):
+        assert ranking_build(period=parse_period("2023-H1")).has_data
 
 
 def test_a_bad_period_is_refused(db, tmp_path):

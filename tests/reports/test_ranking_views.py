@@ -40,6 +40,29 @@ class TestTheRankingsPage:
         assert 'data-chart="ranking-chart"' in html
         assert "không có dữ liệu" in html
 
+    def test_each_indicator_says_how_many_points_it_lost(self, client, people):
+        client.force_login(people["home_affairs"])
+        html = client.get("/rankings/", QUERY).content.decode()
+        snv = re.search(r'<tr data-agency="SNV">.*?</tr>', html, re.S).group(0)
+        digitization = re.search(r'<td[^>]*data-indicator="digitization">.*?</td>', snv, re.S)
+        # 1 of 2 digitized: 25,00 of 50,00 points, 25,00 lost; on time 2/2 loses nothing
+        assert "25,00 / 50,00" in digitization.group(0)
+        assert "mất 25,00 điểm" in digitization.group(0)
+        assert "1 / 2" in digitization.group(0)
+        on_time = re.search(r'<td[^>]*data-indicator="on_time">.*?</td>', snv, re.S).group(0)
+        assert "50,00 / 50,00" in on_time and "mất" not in on_time
+        hl = re.search(r'<tr data-agency="HL">.*?</tr>', html, re.S).group(0)
+        assert "mất 33,33 điểm" in hl  # late and no apology: each of those 33,33 points lost
+
+    def test_a_period_without_dossiers_ranks_nobody_and_says_so(self, client, people):
+        client.force_login(people["home_affairs"])
+        response = client.get("/rankings/", {"period": "2025-H1", "basis": "calendar"})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert _ranks(response) == []
+        assert 'data-testid="no-data"' in html and "không xếp hạng" in html
+        assert "Đủ điều kiện" not in html
+
     def test_the_level_tab_swaps_only_the_table(self, client, people):
         client.force_login(people["province_officer"])
         response = client.get(

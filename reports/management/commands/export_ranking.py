@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kpi_portal.periods import PeriodError, parse_period
 from reports.export_files import ranking_csv, ranking_json, ranking_pdf, ranking_xlsx
-from reports.ranking import ranking_build
+from reports.ranking import ranking_build, ranking_no_data_text
 
 
 class Command(BaseCommand):
@@ -39,4 +39,6 @@ class Command(BaseCommand):
             output.write_text(ranking_csv(ranking), encoding="utf-8")
         else:
             output.write_text(ranking_json(ranking), encoding="utf-8")
+        if not ranking.has_data:
+            self.stdout.write(ranking_no_data_text(period))
         self.stdout.write(f"wrote {output}")

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -25,16 +26,10 @@ from dossiers.forms import ApologyForm
 from dossiers.models import Dossier
 from kpi_portal import clock
 from kpi_portal.local_days import end_of_local_day
+from kpi_portal.query_params import row_id
 
 apology_access = require_role(Role.AGENCY_HEAD, Role.PROVINCE_OFFICE)
 WORK_PAGE_SIZE = 50
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 def _dossiers_or_404(request: HttpRequest, codes: list[str]) -> list[Dossier]:
@@ -54,7 +49,7 @@ def _dossiers_or_404(request: HttpRequest, codes: list[str]) -> list[Dossier]:
 @vary_on_headers("HX-Request")
 @apology_access
 def apology_list(request: HttpRequest) -> HttpResponse:
-    domain_id = _int_or_none(request.GET.get("domain"))
+    domain_id = row_id(request.GET.get("domain"), what=_("lĩnh vực"))
     units = list(
         apologies.apology_acting_agencies(user=request.user)
         .order_by("path")

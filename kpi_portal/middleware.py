@@ -29,3 +29,24 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class BadQueryMiddleware:
+    """Answer a `kpi_portal.query_params.BadQuery` raised by a view with a 400 page that says
+    what was wrong (in every mode: Django's own 400 handling would show a debugging page when
+    DEBUG is on and a page without the reason when it is off)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from kpi_portal.query_params import BadQuery
+
+        if not isinstance(exception, BadQuery):
+            return None
+        return render(request, "400.html", {"message": str(exception)}, status=400)

@@ -52,6 +52,15 @@ class PeriodError(ValueError):
     """A period code or basis that cannot be understood; the message is for the user."""
 
 
+# The periods people may ask for (docs/decisions.md, "Periods people may ask for"): years
+# FIRST_YEAR … LAST_YEAR, around any one-stop data there is (the systems date from 2015 on), and a
+# custom range of at most CUSTOM_RANGE_MAX_DAYS days. Beyond them a request would only cost work
+# (a 1900–2100 range read every dossier ever) or overflow the date type (9999-12-31 + 1 day).
+FIRST_YEAR = 2000
+LAST_YEAR = 2099
+CUSTOM_RANGE_MAX_DAYS = 366
+
+
 STANDARD_KINDS = (
     PeriodKind.MONTH,
     PeriodKind.QUARTER,
@@ -180,6 +189,17 @@ def parse_period(code: str, basis: Basis | str | None = Basis.CALENDAR) -> Perio
             raise PeriodError(
                 gettext("Kỳ %(code)s: ngày kết thúc trước ngày bắt đầu") % {"code": repr(code)}
             )
+        if not (start.year >= FIRST_YEAR and end.year <= LAST_YEAR):
+            raise _out_of_range(code)
+        days = (end - start).days + 1
+        if days > CUSTOM_RANGE_MAX_DAYS:
+            raise PeriodError(
+                gettext(
+                    "Kỳ %(code)s dài %(days)s ngày; kỳ tự chọn dài tối đa %(limit)s ngày. "
+                    "Để xem nhiều năm, hãy chọn từng năm."
+                )
+                % {"code": repr(code), "days": days, "limit": CUSTOM_RANGE_MAX_DAYS}
+            )
         return Period(
             code=f"{start.isoformat()}..{end.isoformat()}",
             basis=basis,
@@ -193,8 +213,8 @@ def parse_period(code: str, basis: Basis | str | None = Basis.CALENDAR) -> Perio
         if not match:
             continue
         year = int(match[1])
-        if not 1900 <= year <= 9998:
-            break
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise _out_of_range(code)
         if kind == PeriodKind.YEAR:
             first, last = 1, 12
         elif kind == PeriodKind.HALF:
@@ -218,6 +238,13 @@ def parse_period(code: str, basis: Basis | str | None = Basis.CALENDAR) -> Perio
             "hoặc 2023-01-01..2023-06-30"
         )
         % {"code": repr(code)}
+    )
+
+
+def _out_of_range(code: str) -> PeriodError:
+    return PeriodError(
+        gettext("Kỳ %(code)s nằm ngoài khoảng có thể xem: từ năm %(first)s đến năm %(last)s.")
+        % {"code": repr(code), "first": FIRST_YEAR, "last": LAST_YEAR}
     )
 
 

@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A query parameter that cannot be right (a 20-digit id): a 400 page saying so.
+    "kpi_portal.middleware.BadQueryMiddleware",
     # Last: turns a locked-out sign-in into the sign-in page with the lock-out message.
     "axes.middleware.AxesMiddleware",
 ]

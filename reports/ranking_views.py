@@ -171,10 +171,11 @@ def rankings(request: HttpRequest) -> HttpResponse:
         "own_only": _own_agency(request) is not None,
         "query": query,
     }
+    status = 400 if error else 200  # the default period is shown, with the reason
     if request.htmx:
         part = "table" if request.htmx.target == "ranking-table" else "content"
-        return render(request, f"reports/rankings.html#{part}", context)
-    return render(request, "reports/rankings.html", context)
+        return render(request, f"reports/rankings.html#{part}", context, status=status)
+    return render(request, "reports/rankings.html", context, status=status)
 
 
 @require_GET
@@ -232,9 +233,10 @@ def report06(request: HttpRequest) -> HttpResponse:
         "form_unit": FORM_UNIT,
         "query": urlencode(base | {"by": by}),
     }
+    status = 400 if error else 200  # the default period is shown, with the reason
     if request.htmx:
-        return render(request, "reports/report06.html#content", context)
-    return render(request, "reports/report06.html", context)
+        return render(request, "reports/report06.html#content", context, status=status)
+    return render(request, "reports/report06.html", context, status=status)
 
 
 @require_GET

@@ -34,6 +34,7 @@ from directives.selectors import deadlines_box
 from dossiers.apologies import apology_counts, apology_may_act
 from kpi_portal import clock
 from kpi_portal.periods import Period, PeriodError, parse_period
+from kpi_portal.query_params import row_id
 from reports import overview_cache
 from reports.exports import kpi_predecessors_as_dict, kpi_table_as_dict
 from reports.forms import TargetForm
@@ -98,15 +99,17 @@ def home(request: HttpRequest) -> HttpResponse:
     content = overview_cache.cached(
         key, lambda: _overview_content(request, period, error, sort, descending, by)
     )
+    # A period that cannot be shown: the default one with the reason, answered 400 (issue 15).
+    status = 400 if error else 200
     if request.htmx:
-        return HttpResponse(content)
+        return HttpResponse(content, status=status)
     context = {
         "content": mark_safe(content),  # rendered by the template engine, escaped there
         # The directive's deadlines (directives/selectors.py): four queries, full page only.
         "deadlines": deadlines_box(scope=None, show_missing=True),
         "period": period,
     }
-    return render(request, "reports/overview.html", context)
+    return render(request, "reports/overview.html", context, status=status)
 
 
 @require_GET
@@ -152,7 +155,7 @@ def _overview_content(
 def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     agency = agency_for_user_or_404(request, code)
     period, error = period_from_request(request)
-    domain_id = _int_or_none(request.GET.get("domain"))
+    domain_id = row_id(request.GET.get("domain"), what=_("lĩnh vực"))
     unit_code = request.GET.get("unit") or ""
     page_data = None
     if not (request.htmx and request.htmx.target == "overdue"):
@@ -195,7 +198,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     template = "reports/agency.html"
     if request.htmx:
         template += "#overdue" if request.htmx.target == "overdue" else "#content"
-    return render(request, template, context)
+    return render(request, template, context, status=400 if error else 200)
 
 
 @require_GET
@@ -208,7 +211,7 @@ def domains(request: HttpRequest) -> HttpResponse:
         **period_context(period, error),
     }
     template = "reports/domains.html#content" if request.htmx else "reports/domains.html"
-    return render(request, template, context)
+    return render(request, template, context, status=400 if error else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -238,13 +241,6 @@ def targets(request: HttpRequest) -> HttpResponse:
         {"form": form, **targets_overview()},
         status=status,
     )
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 def _query(request: HttpRequest, *, keep: tuple[str, ...]) -> str:

@@ -7,8 +7,20 @@ from datetime import date
 
 from agencies.models import Agency
 from kpi_portal import clock
-from kpi_portal.periods import Basis, Period, PeriodKind, parse_period, standard_period
+from kpi_portal.periods import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Basis,
+    Period,
+    PeriodKind,
+    parse_period,
+    standard_period,
+)
 from reports.models import KpiFact, KpiPeriod
+
+# Standard period codes start with their year; data dated outside the years people may ask for
+# (kpi_portal.periods.FIRST_YEAR…LAST_YEAR) has periods that are never offered (issue 15 item 4).
+_VIEWABLE = {"period__gte": str(FIRST_YEAR), "period__lt": str(LAST_YEAR + 1)}
 
 
 @dataclass(frozen=True)
@@ -34,9 +46,9 @@ def period_choices(*, basis: Basis) -> list[PeriodChoice]:
         handled__gt=0,
         scope__in=Agency.objects.filter(parent__isnull=True).values("code"),
     ).values("period")
-    rows = KpiPeriod.objects.filter(basis=basis.value, period__in=with_data).values_list(
-        "period", "kind", "end_date"
-    )
+    rows = KpiPeriod.objects.filter(
+        basis=basis.value, period__in=with_data, **_VIEWABLE
+    ).values_list("period", "kind", "end_date")
     ordered = sorted(rows, key=lambda r: (-r[2].toordinal(), order.get(PeriodKind(r[1]), 9)))
     return [PeriodChoice(code, parse_period(code, basis).label) for code, _, _ in ordered]
 
@@ -52,6 +64,7 @@ def period_default(*, basis: Basis, today: date | None = None) -> Period:
             received__gt=0,
             end_date__lt=today,
             period__regex=r"^\d{4}-H[12]$",
+            **_VIEWABLE,
         )
         .order_by("-end_date")
         .values_list("period", flat=True)

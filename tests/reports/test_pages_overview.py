@@ -166,7 +166,7 @@ class TestTheFigures:
 
     def test_a_wrong_period_says_so_and_shows_the_default(self, officer, data):
         response = officer.get("/", {"period": "2023-H7"})
-        assert response.status_code == 200
+        assert response.status_code == 400  # the default period is shown, with the reason
         assert "Kỳ không hợp lệ" in response.content.decode()
 
 

@@ -17,6 +17,17 @@ from agencies.names import normalise_name
 
 PROCEDURE_CODE_PATTERN = r"^\d\.\d{6}$"
 
+# The safe alphabet of agency codes (docs/decisions.md, "Agency and procedure codes"): ASCII
+# letters, digits, ".", "-" and "_", starting with a letter or digit, as real codes are (H48.30,
+# 000.00.30.H48, HL-TT). The tree's `path` and the pages' URLs are built from codes, so a "/"
+# would put a unit inside another's subtree (issue 15 item 2). `$` also matches before a final
+# newline in Python, so the Python checks use \Z and the database one forbids newlines.
+AGENCY_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+AGENCY_CODE_MESSAGE = _(
+    "Mã đơn vị chỉ gồm chữ cái không dấu, chữ số và các dấu . - _, bắt đầu bằng chữ hoặc số "
+    "(ví dụ H48.30, 000.00.30.H48, HL-TT)."
+)
+
 
 class AgencyLevel(models.TextChoices):
     PROVINCE = "tinh", _("Tỉnh")
@@ -75,7 +86,12 @@ class Agency(models.Model):
     dossiers those units handled stay attributed to them.
     """
 
-    code = models.CharField(_("mã đơn vị"), max_length=32, unique=True)
+    code = models.CharField(
+        _("mã đơn vị"),
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(AGENCY_CODE_PATTERN.replace("$", r"\Z"), AGENCY_CODE_MESSAGE)],
+    )
     name = models.CharField(_("tên đơn vị"), max_length=255)
     short_name = models.CharField(_("tên ngắn"), max_length=100, blank=True)
     level = models.CharField(_("cấp"), max_length=8, choices=AgencyLevel.choices)
@@ -116,6 +132,10 @@ class Agency(models.Model):
                 condition=Q(level=AgencyLevel.PROVINCE, parent__isnull=True)
                 | (~Q(level=AgencyLevel.PROVINCE) & Q(parent__isnull=False)),
                 name="agency_only_province_is_root",
+            ),
+            models.CheckConstraint(
+                condition=Q(code__regex=AGENCY_CODE_PATTERN) & ~Q(code__contains="\n"),
+                name="agency_code_safe_alphabet",
             ),
         ]
 
@@ -195,7 +215,11 @@ class Procedure(models.Model):
         _("mã thủ tục"),
         max_length=8,
         unique=True,
-        validators=[RegexValidator(PROCEDURE_CODE_PATTERN, _("Mã thủ tục phải có dạng D.DDDDDD"))],
+        validators=[
+            RegexValidator(
+                PROCEDURE_CODE_PATTERN.replace("$", r"\Z"), _("Mã thủ tục phải có dạng D.DDDDDD")
+            )
+        ],
     )
     name = models.CharField(_("tên thủ tục"), max_length=500)
     domain = models.ForeignKey(
@@ -211,6 +235,12 @@ class Procedure(models.Model):
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=PROCEDURE_CODE_PATTERN) & ~Q(code__contains="\n"),
+                name="procedure_code_format",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -19,7 +19,13 @@ from typing import ClassVar
 
 import polars as pl
 
-from agencies.models import ALLOWED_PARENT_LEVELS, Agency, AgencyLevel
+from agencies.models import (
+    AGENCY_CODE_MESSAGE,
+    AGENCY_CODE_PATTERN,
+    ALLOWED_PARENT_LEVELS,
+    Agency,
+    AgencyLevel,
+)
 from agencies.services import agency_paths_rebuild
 from dossiers.importing.base import Importer, Progress
 from dossiers.importing.checks import Check, missing, run_checks, too_long
@@ -156,6 +162,8 @@ def _cell_checks() -> list[Check]:
     return [
         Check("code", missing("code"), "Thiếu mã đơn vị."),
         Check("code", too_long("code", 32), "Mã đơn vị dài quá 32 ký tự."),
+        # The tree's paths and the pages' URLs are built from codes: a "/" crossed scopes.
+        Check("code", ~pl.col("code").str.contains(AGENCY_CODE_PATTERN), str(AGENCY_CODE_MESSAGE)),
         Check(
             "code",
             pl.col("first_row") != pl.col(ROW),

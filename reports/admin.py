@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from reports.models import (
     Indicator,
@@ -62,6 +63,7 @@ class TargetAdmin(admin.ModelAdmin):
                     value=None,
                     user=request.user,
                     note="admin",
+                    valid_from=timezone.localdate(),
                 )
         saved = target_set(
             indicator=obj.indicator,
@@ -70,6 +72,7 @@ class TargetAdmin(admin.ModelAdmin):
             value=obj.value,
             user=request.user,
             note="admin",
+            valid_from=timezone.localdate(),
         )
         obj.pk = saved.pk if saved else None
 
@@ -81,6 +84,7 @@ class TargetAdmin(admin.ModelAdmin):
             value=None,
             user=request.user,
             note="admin",
+            valid_from=timezone.localdate(),
         )
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Target]) -> None:
@@ -103,6 +107,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class TargetChangeAdmin(ReadOnlyAdmin):
     list_display = [
         "changed_at",
+        "valid_from",
         "indicator",
         "year",
         "level",
@@ -147,7 +152,11 @@ class ScoringWeightAdmin(admin.ModelAdmin):
         from reports.ranking import scoring_weight_set
 
         saved = scoring_weight_set(
-            indicator=obj.indicator, weight=obj.weight, user=request.user, note="admin"
+            indicator=obj.indicator,
+            weight=obj.weight,
+            user=request.user,
+            note="admin",
+            valid_from=timezone.localdate(),  # from today on, as on the weights page
         )
         if saved is not None:
             obj.pk = saved.pk
@@ -155,7 +164,13 @@ class ScoringWeightAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         from reports.ranking import scoring_weight_set
 
-        scoring_weight_set(indicator=obj.indicator, weight=None, user=request.user, note="admin")
+        scoring_weight_set(
+            indicator=obj.indicator,
+            weight=None,
+            user=request.user,
+            note="admin",
+            valid_from=timezone.localdate(),
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Bulk deletes would bypass the history; one at a time from the change page is fine.
@@ -164,5 +179,13 @@ class ScoringWeightAdmin(admin.ModelAdmin):
 
 @admin.register(ScoringWeightChange)
 class ScoringWeightChangeAdmin(ReadOnlyAdmin):
-    list_display = ["changed_at", "indicator", "old_weight", "new_weight", "changed_by", "note"]
+    list_display = [
+        "changed_at",
+        "valid_from",
+        "indicator",
+        "old_weight",
+        "new_weight",
+        "changed_by",
+        "note",
+    ]
     list_filter = ["indicator"]

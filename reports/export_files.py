@@ -110,6 +110,24 @@ def header_cell(sheet: Worksheet, row: int, column: int, value: str) -> None:
 # --- Ranking ----------------------------------------------------------------------------------
 
 
+def versions_line(ranking: Ranking) -> str:
+    """Which weights and targets scored the ranking (the versions in force on the period's last
+    day; docs/rankings.md, "Versions"), in the official Vietnamese of the downloads."""
+    weights = (
+        f"trọng số áp dụng từ {ranking.weights_from:%d/%m/%Y}"
+        if ranking.weights_from
+        else "trọng số ban đầu"
+    )
+    targets = (
+        f"mục tiêu theo thay đổi áp dụng từ {ranking.targets_from:%d/%m/%Y}"
+        if ranking.targets_from
+        else "mục tiêu ban đầu"
+    )
+    return (
+        f"Chấm theo {weights} và {targets}, đang áp dụng ngày cuối kỳ {ranking.period.end:%d/%m/%Y}"
+    )
+
+
 def ranking_columns(ranking: Ranking) -> list[str]:
     return list(ranking.weights)
 
@@ -170,7 +188,8 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
             RANKING_TITLE,
             f"{TABLE_LABELS[table]}. {period_line(ranking.period)}",
             data_as_of_line(ranking.computed_at),
-            f"Trọng số: {weights_text}. Tỷ lệ toàn tỉnh: {province_text}",
+            f"Trọng số: {weights_text}. {versions_line(ranking)}. "
+            f"Tỷ lệ toàn tỉnh: {province_text}",
         ]
         if not ranking.has_data:
             lines.append(ranking_no_data_text(ranking.period))
@@ -271,6 +290,11 @@ def csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
     return buffer.getvalue()
 
 
+def _version_day(day) -> str:
+    """The first day of the version a ranking used, or "ban đầu" (docs/rankings.md, "Versions")."""
+    return f"{day:%d/%m/%Y}" if day else "ban đầu"
+
+
 def ranking_csv(ranking: Ranking) -> str:
     """The ranking for people opening it in a spreadsheet: Vietnamese headers, every figure as
     the page prints it (rates cut to two decimals, 99,58%; points 24,98; counts 1.453). The
@@ -294,6 +318,8 @@ def ranking_csv(ranking: Ranking) -> str:
         "Thay đổi hạng",
         "Kỳ",
         "Số liệu tính đến",
+        "Trọng số áp dụng từ",
+        "Mục tiêu áp dụng từ",
     ]
     computed = data_as_of_line(ranking.computed_at).removeprefix("Số liệu tính đến: ")
     term = period_line(ranking.period).removeprefix("Kỳ: ")
@@ -319,6 +345,8 @@ def ranking_csv(ranking: Ranking) -> str:
                 row.rank_change,
                 term,
                 computed,
+                _version_day(ranking.weights_from),
+                _version_day(ranking.targets_from),
             ]
             rows.append(line)
     if not ranking.has_data:
@@ -387,7 +415,11 @@ def ranking_pdf(ranking: Ranking, path: Path | io.BytesIO) -> None:
 
     codes = ranking_columns(ranking)
     names = indicator_names(codes)
-    lines = [period_line(ranking.period), data_as_of_line(ranking.computed_at)]
+    lines = [
+        period_line(ranking.period),
+        data_as_of_line(ranking.computed_at),
+        versions_line(ranking) + ".",
+    ]
     if not ranking.has_data:
         lines.append(ranking_no_data_text(ranking.period))
     pdf = _pdf(RANKING_TITLE, lines)

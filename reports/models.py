@@ -111,7 +111,15 @@ class Target(models.Model):
 
 
 class ChangeRecord(models.Model):
-    """Who changed a setting of the scoring or the targets, when, and why."""
+    """Who changed a setting of the scoring or the targets, when, why, and from which day on.
+
+    `valid_from` is the first day the new value applies: a ranking uses the values in force on
+    its period's last day (domain.md section 6), so a change applies to the periods that end on
+    or after that day and never to one that had already ended (docs/rankings.md, "Versions").
+    Empty: from the beginning (the seeded values, data loaded for past years, and every change
+    made before versions existed). For one setting the days never go back: a later change never
+    applies from before an earlier one, so the history reads as one timeline.
+    """
 
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -122,6 +130,9 @@ class ChangeRecord(models.Model):
         related_name="+",
     )
     changed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    valid_from = models.DateField(
+        _("áp dụng từ ngày"), null=True, blank=True, help_text=_("Để trống: từ đầu")
+    )
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
 
     class Meta:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from agencies.models import Agency, AgencyLevel
@@ -39,7 +40,13 @@ from reports.scoring import (
     ranks_with_ties,
     score_compute,
 )
-from reports.selectors import Counters, TargetBook, kpi_counters_for_period, zero_counters
+from reports.selectors import (
+    Counters,
+    TargetBook,
+    TargetHistory,
+    kpi_counters_for_period,
+    zero_counters,
+)
 
 # Table code -> the levels it ranks; `all` ranks the province's direct children instead.
 TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -71,6 +78,61 @@ def scoring_weights() -> dict[str, Decimal]:
     return weights or dict(DEFAULT_WEIGHTS)
 
 
+@dataclass(frozen=True)
+class WeightVersion:
+    """The weights in force on a day: the scored indicators (weight > 0) in display order, and
+    the first day of the latest change in force (None: the weights the portal started with)."""
+
+    weights: dict[str, Decimal]
+    valid_from: date | None
+
+
+@dataclass
+class WeightHistory:
+    """The weights as last set and the changes that apply from a given day (two queries),
+    answering which weights were in force on any day (docs/rankings.md, "Versions")."""
+
+    current: list[tuple[str, int, Decimal]]  # (indicator, sort order, weight)
+    # (indicator, sort order, first day, weight before), oldest first
+    dated: list[tuple[str, int, date, Decimal | None]]
+
+    @classmethod
+    def load(cls) -> WeightHistory:
+        return cls(
+            current=list(
+                ScoringWeight.objects.values_list(
+                    "indicator__code", "indicator__sort_order", "weight"
+                )
+            ),
+            dated=list(
+                ScoringWeightChange.objects.filter(valid_from__isnull=False)
+                .order_by("id")
+                .values_list("indicator__code", "indicator__sort_order", "valid_from", "old_weight")
+            ),
+        )
+
+    def on(self, day: date) -> WeightVersion:
+        """A change applying from after `day` is undone: the indicator keeps the weight it had
+        before the first such change (the days of one indicator's changes never go back)."""
+        weights = {code: (order, weight) for code, order, weight in self.current}
+        undone: set[str] = set()
+        for code, order, valid_from, old in self.dated:
+            if valid_from <= day or code in undone:
+                continue
+            undone.add(code)
+            if old is None:
+                weights.pop(code, None)
+            else:
+                weights[code] = (order, old)
+        scored = {
+            code: weight
+            for code, (_, weight) in sorted(weights.items(), key=lambda item: (item[1][0], item[0]))
+            if weight > 0
+        }
+        valid_from = max((d for _, _, d, _ in self.dated if d <= day), default=None)
+        return WeightVersion(weights=scored or dict(DEFAULT_WEIGHTS), valid_from=valid_from)
+
+
 @transaction.atomic
 def scoring_weight_set(
     *,
@@ -78,12 +140,28 @@ def scoring_weight_set(
     weight: Decimal | None,
     user: AbstractBaseUser | None = None,
     note: str = "",
+    valid_from: date | None = None,
 ) -> ScoringWeight | None:
-    """Set (None: remove) an indicator's weight, recording who changed it, when, old and new."""
+    """Set (None: remove) an indicator's weight, recording who changed it, when, old and new.
+
+    `valid_from` is the first day the change applies (reports.models.ChangeRecord): the weights
+    page gives the day of the change, so a ranking of a period that had already ended keeps its
+    scores. None (from the beginning) is for the defaults and for tests. The days of one
+    indicator's changes never go back, so its history is a timeline.
+    """
     current = ScoringWeight.objects.select_for_update().filter(indicator=indicator).first()
     old = current.weight if current else None
     if old == weight:
         return current
+    latest = (
+        ScoringWeightChange.objects.filter(indicator=indicator)
+        .exclude(valid_from=None)
+        .order_by("-valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    if latest is not None and (valid_from is None or valid_from < latest):
+        raise ValueError(f"a change of this weight already applies from {latest}")
     if weight is None:
         current.delete()  # type: ignore[union-attr]
         current = None
@@ -98,23 +176,33 @@ def scoring_weight_set(
         new_weight=weight,
         changed_by=user if user is not None and user.is_authenticated else None,
         note=note,
+        valid_from=valid_from,
     )
-    _audit_weight(indicator, old, weight, user, note)
+    _audit_weight(indicator, old, weight, user, note, valid_from)
     return current
 
 
-def _audit_weight(indicator, old, weight, user, note: str) -> None:
+def _audit_weight(indicator, old, weight, user, note: str, valid_from: date | None) -> None:
     from agencies.audit import audit_record
     from agencies.models import AuditAction
 
+    since = valid_from.isoformat() if valid_from else None
     audit_record(
         actor=user,
         action=AuditAction.WEIGHT_CHANGE,
         subject_type="reports.scoringweight",
         subject_id=indicator.code,
         summary=f"Trọng số {indicator.code}" + (f": {note}" if note else ""),
-        before={"indicator": indicator.code, "weight": None if old is None else float(old)},
-        after={"indicator": indicator.code, "weight": None if weight is None else float(weight)},
+        before={
+            "indicator": indicator.code,
+            "weight": None if old is None else float(old),
+            "valid_from": since,
+        },
+        after={
+            "indicator": indicator.code,
+            "weight": None if weight is None else float(weight),
+            "valid_from": since,
+        },
     )
 
 
@@ -125,10 +213,12 @@ def scoring_weight_change(
     user: AbstractBaseUser | None = None,
     note: str = "",
 ) -> ScoringWeight | None:
-    """Change one weight as Home Affairs sees it (None or 0: no longer scored).
+    """Change one weight as Home Affairs sees it (None or 0: no longer scored), from today on:
+    the rankings of periods that ended before today keep their scores.
 
     While no weight is stored the score uses the defaults; the first change writes the defaults
-    down first, so that changing one indicator keeps the other three instead of scoring it alone.
+    down first (from the beginning, as they were in force), so that changing one indicator keeps
+    the other three instead of scoring it alone.
     """
     with transaction.atomic():
         if not ScoringWeight.objects.exists():
@@ -140,7 +230,11 @@ def scoring_weight_change(
                     note=gettext("Trọng số mặc định được ghi lại trước thay đổi đầu tiên"),
                 )
         return scoring_weight_set(
-            indicator=indicator, weight=weight if weight else None, user=user, note=note
+            indicator=indicator,
+            weight=weight if weight else None,
+            user=user,
+            note=note,
+            valid_from=timezone.localdate(),
         )
 
 
@@ -217,6 +311,10 @@ class Ranking:
     # False when the province handled no dossier in the period: nobody is scored, ranked or
     # judged eligible (an empty period proves nothing), and the tables are empty.
     has_data: bool = True
+    # The versions used (docs/rankings.md, "Versions"): the first day of the latest weight and
+    # target changes in force on the period's last day; None: the values the portal started with.
+    weights_from: date | None = None
+    targets_from: date | None = None
 
     @property
     def province_rates(self) -> dict[str, float | None]:
@@ -283,10 +381,17 @@ def _table_members(table: str, agencies: list[Agency], root: Agency | None) -> l
 
 
 def ranking_build(*, period: Period) -> Ranking:
-    """The four ranking tables of the period, rows ordered by rank (no score last)."""
-    weights = scoring_weights()
+    """The four ranking tables of the period, rows ordered by rank (no score last).
+
+    Scored with the weights and targets in force on the period's last day (domain.md section 6:
+    they are versioned), so a change made after a period ended never alters its ranking; the
+    previous period's ranks (for the movement) with those in force on its own last day.
+    """
+    weight_history, target_history = WeightHistory.load(), TargetHistory.load()
+    version = weight_history.on(period.end)
+    weights = version.weights
     codes = tuple(dict.fromkeys([*weights, *DIRECTIVE_INDICATORS]))
-    book = TargetBook.load()
+    book = target_history.book(as_of=period.end)
     agencies = _ranked_agencies(period)
     root = Agency.objects.filter(level=AgencyLevel.PROVINCE, parent__isnull=True).first()
     counters, computed_at = kpi_counters_for_period(period=period)
@@ -308,13 +413,14 @@ def ranking_build(*, period: Period) -> Ranking:
     previous_scores: dict[str, Any] = {}
     if before is not None:
         previous_counters, _ = kpi_counters_for_period(period=before)
+        previous_weights = weight_history.on(before.end).weights
         previous_scores = _scores(
             agencies=agencies,
             counters=previous_counters,
-            weights=weights,
-            book=book,
+            weights=previous_weights,
+            book=target_history.book(as_of=before.end),
             year=before.year,
-            codes=codes,
+            codes=tuple(dict.fromkeys([*previous_weights, *DIRECTIVE_INDICATORS])),
         )
     ranking = Ranking(
         period=period,
@@ -324,6 +430,8 @@ def ranking_build(*, period: Period) -> Ranking:
         province=province,
         province_targets=province_targets,
         has_data=bool(root and (counters.get(root.code) or zero_counters())["handled"]),
+        weights_from=version.valid_from,
+        targets_from=book.valid_from,
     )
     if not ranking.has_data:
         ranking.tables = {table: [] for table, _levels in TABLES}
@@ -376,6 +484,9 @@ def ranking_as_dict(ranking: Ranking) -> dict[str, Any]:
         "basis": ranking.period.basis.value,
         "computed_at": _iso(ranking.computed_at),
         "weights": {code: weight(value) for code, value in ranking.weights.items()},
+        # The versions used (null: the values the portal started with).
+        "weights_from": ranking.weights_from.isoformat() if ranking.weights_from else None,
+        "targets_from": ranking.targets_from.isoformat() if ranking.targets_from else None,
         "province": ranking.province_rates,
         "tables": {
             table: [
@@ -417,6 +528,8 @@ def ranking_for_agency(ranking: Ranking, *, agency: Agency) -> Ranking:
         weights=ranking.weights,
         province=ranking.province,
         province_targets=ranking.province_targets,
+        weights_from=ranking.weights_from,
+        targets_from=ranking.targets_from,
         tables={
             table: [row for row in rows if row.agency == agency.code]
             for table, rows in ranking.tables.items()

@@ -127,6 +127,24 @@ def _table_lines(ranking: Ranking, table: str, names: dict[str, str]) -> list[di
     return lines
 
 
+def _versions_text(ranking: Ranking) -> str:
+    """Which weights and targets scored the ranking: those in force on the period's last day."""
+    weights = (
+        _("trọng số áp dụng từ %(day)s") % {"day": f"{ranking.weights_from:%d/%m/%Y}"}
+        if ranking.weights_from
+        else _("trọng số ban đầu")
+    )
+    targets = (
+        _("mục tiêu theo thay đổi áp dụng từ %(day)s") % {"day": f"{ranking.targets_from:%d/%m/%Y}"}
+        if ranking.targets_from
+        else _("mục tiêu ban đầu")
+    )
+    return _(
+        "Chấm theo %(weights)s và %(targets)s, đang áp dụng ngày cuối kỳ %(end)s; thay đổi "
+        "sau ngày đó không áp dụng cho kỳ này."
+    ) % {"weights": weights, "targets": targets, "end": f"{ranking.period.end:%d/%m/%Y}"}
+
+
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 @require_role()
@@ -170,6 +188,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
         },
         "own_only": _own_agency(request) is not None,
         "query": query,
+        "versions": _versions_text(ranking),
     }
     status = 400 if error else 200  # the default period is shown, with the reason
     if request.htmx:

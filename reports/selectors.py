@@ -37,6 +37,7 @@ from reports.models import (
     KpiFact,
     KpiPeriod,
     Target,
+    TargetChange,
 )
 from reports.shortfall import shortfall
 
@@ -133,9 +134,16 @@ def kpi_roll_up(
 
 @dataclass
 class TargetBook:
-    """All targets, loaded in one query, answering "which target applies" without queries."""
+    """All targets, loaded in one query, answering "which target applies" without queries.
+
+    `load()` holds the targets as last set, which pages and the KPI exports compare with;
+    `TargetHistory.book(as_of=…)` holds those in force on a given day, which a ranking uses
+    (docs/rankings.md, "Versions"). `valid_from`: the first day of the latest change in force
+    (None: no change since the values the portal started with).
+    """
 
     targets: dict[str, list[Target]] = field(default_factory=dict)
+    valid_from: date | None = None
 
     @classmethod
     def load(cls) -> TargetBook:
@@ -153,6 +161,56 @@ class TargetBook:
         if not candidates:
             return DEFAULT_TARGETS.get(indicator)
         return max(candidates, key=Target.specificity).value
+
+
+@dataclass
+class TargetHistory:
+    """The targets as last set and every change that applies from a given day (two queries),
+    answering which targets were in force on any day without more queries."""
+
+    current: list[Target]
+    dated: list[TargetChange]  # the changes with a first day, oldest first
+
+    @classmethod
+    def load(cls) -> TargetHistory:
+        return cls(
+            current=list(Target.objects.select_related("indicator")),
+            dated=list(
+                TargetChange.objects.filter(valid_from__isnull=False)
+                .select_related("indicator")
+                .order_by("id")
+            ),
+        )
+
+    def book(self, *, as_of: date) -> TargetBook:
+        """The targets in force on `as_of`: a change applying from a later day is undone, i.e.
+        each target takes the value it had before the first such change (a target created by it
+        did not exist yet). The days of one target's changes never go back (target_set), so the
+        first later change holds the value in force then."""
+        values = {(t.indicator.code, t.year, t.level): t for t in self.current}
+        undone: set[tuple] = set()
+        for change in self.dated:
+            key = (change.indicator.code, change.year, change.level)
+            if change.valid_from <= as_of or key in undone:
+                continue
+            undone.add(key)
+            if change.old_value is None:
+                values.pop(key, None)
+            else:
+                values[key] = Target(
+                    indicator=change.indicator,
+                    year=change.year,
+                    level=change.level,
+                    value=change.old_value,
+                )
+        book = TargetBook(
+            valid_from=max(
+                (c.valid_from for c in self.dated if c.valid_from <= as_of), default=None
+            )
+        )
+        for (code, _, _), target in values.items():
+            book.targets.setdefault(code, []).append(target)
+        return book
 
 
 def meets_target(

@@ -565,8 +565,15 @@ def target_set(
     value: Decimal | None,
     user: AbstractBaseUser | None,
     note: str = "",
+    valid_from: date | None = None,
 ) -> Target | None:
-    """Set (or with value None, remove) a target, and record the change with who made it."""
+    """Set (or with value None, remove) a target, and record the change with who made it.
+
+    `valid_from` is the first day the change applies (ChangeRecord): the targets page and the
+    admin give the day of the change, so a ranking of a period that had already ended keeps the
+    targets it was scored with. None (from the beginning) is for values loaded for the past and
+    for tests. The days of one target's changes never go back, so its history is a timeline.
+    """
     with transaction.atomic():
         target = (
             Target.objects.select_for_update()
@@ -574,6 +581,15 @@ def target_set(
             .first()
         )
         old_value = target.value if target else None
+        latest = (
+            TargetChange.objects.filter(indicator=indicator, year=year, level=level)
+            .exclude(valid_from=None)
+            .order_by("-valid_from")
+            .values_list("valid_from", flat=True)
+            .first()
+        )
+        if latest is not None and (valid_from is None or valid_from < latest):
+            raise ValueError(f"a change of this target already applies from {latest}")
         if value is None:
             if target is not None:
                 target.delete()
@@ -592,16 +608,22 @@ def target_set(
                 new_value=value,
                 changed_by=user if user is not None and user.is_authenticated else None,
                 note=note,
+                valid_from=valid_from,
             )
-            _audit_target(indicator, year, level, old_value, value, user, note)
+            _audit_target(indicator, year, level, old_value, value, user, note, valid_from)
     return target
 
 
-def _audit_target(indicator, year, level, old_value, value, user, note: str) -> None:
+def _audit_target(indicator, year, level, old_value, value, user, note: str, valid_from) -> None:
     from agencies.audit import audit_record
     from agencies.models import AuditAction
 
-    scope = {"indicator": indicator.code, "year": year, "level": level or "all"}
+    scope = {
+        "indicator": indicator.code,
+        "year": year,
+        "level": level or "all",
+        "valid_from": valid_from.isoformat() if valid_from else None,
+    }
     audit_record(
         actor=user,
         action=AuditAction.TARGET_CHANGE,

@@ -229,6 +229,8 @@ def targets(request: HttpRequest) -> HttpResponse:
                 value=form.value,
                 user=request.user,
                 note=data["note"],
+                # From today on: a ranking of a period that has ended keeps its targets.
+                valid_from=timezone.localdate(),
             )
             messages.success(request, _("Đã lưu mục tiêu."))
             return redirect("targets")

@@ -10,7 +10,10 @@ from reports.models import ScoringWeightChange
 from reports.ranking import scoring_weights
 from tests.reports.ranking_data import ranking_personas_create
 
-QUERY = {"period": "2023-H1", "basis": "calendar"}
+# The year 2023 (all of ranking_data's dossiers are in it): it ends after today (01/07/2023 in
+# tests/reports), so a weight changed today applies to it; 2023-H1 has ended and keeps its
+# weights (tests/reports/test_ranking_versions.py).
+QUERY = {"period": "2023", "basis": "calendar"}
 URL = "/rankings/weights/"
 
 

@@ -9,18 +9,19 @@ another agency's dossier answers 404.
 from __future__ import annotations
 
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from agencies.access import require_role
 from agencies.models import Domain, Role
-from dossiers import apologies
+from dossiers import apologies, slip_bundles
 from dossiers import apology_slip as slips
 from dossiers.forms import ApologyForm
 from dossiers.models import Dossier
@@ -115,6 +116,7 @@ def apology_new(request: HttpRequest) -> HttpResponse:
                 "refused_count": len(outcomes) - len(recorded),
                 "recorded_codes": recorded,
                 "recorded_query": urlencode([("dossier", code) for code in recorded]),
+                "slips_sync_limit": slip_bundles.SYNC_LIMIT,
             }
             return render(request, "dossiers/apology_result.html", context)
         status = 400
@@ -157,12 +159,55 @@ def apology_slip_file(request: HttpRequest, code: str, fmt: str = "pdf") -> Http
 @require_GET
 @apology_access
 def apology_slips_zip(request: HttpRequest) -> HttpResponse:
-    """The slips of a selection in one ZIP (?format=docx for Word files; PDF by default)."""
+    """The slips of a selection in one ZIP (?format=docx for Word files; PDF by default).
+
+    Up to `slip_bundles.SYNC_LIMIT` slips are built here; for more, a page offers to build them
+    in the background (a GET changes nothing: the page's button posts to `apology_slips_start`).
+    """
     dossiers = _dossiers_or_404(request, request.GET.getlist("dossier"))
     fmt = _slip_format(request.GET.get("format"))
+    if len(dossiers) > slip_bundles.SYNC_LIMIT:
+        context = {"codes": [d.code for d in dossiers], "fmt": fmt, "count": len(dossiers)}
+        return render(request, "dossiers/apology_slips_start.html", context)
     response = HttpResponse(
         slips.apology_slips_zip(dossiers=dossiers, fmt=fmt), content_type="application/zip"
     )
     name = "phieu-xin-loi.zip" if fmt == "pdf" else "phieu-xin-loi-docx.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@require_POST
+@apology_access
+def apology_slips_start(request: HttpRequest) -> HttpResponse:
+    """Ask for the slips of many dossiers as a ZIP built in the background; go to its page."""
+    dossiers = _dossiers_or_404(request, request.POST.getlist("dossier"))
+    bundle = slip_bundles.slip_bundle_start(
+        user=request.user, dossiers=dossiers, fmt=_slip_format(request.POST.get("format"))
+    )
+    return redirect("apologies:slips_bundle", bundle_id=bundle.pk)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@apology_access
+def apology_slips_bundle(request: HttpRequest, bundle_id: UUID) -> HttpResponse:
+    """The bundle's progress (polled by HTMX while it is built) and, when done, the download."""
+    bundle = slip_bundles.slip_bundle_for_user(user=request.user, bundle_id=bundle_id)
+    if bundle is None:
+        raise Http404("No such bundle")
+    context = {"bundle": bundle, "delayed": slip_bundles.slip_bundle_delayed(bundle)}
+    template = "dossiers/apology_slips_bundle.html"
+    return render(request, template + "#progress" if request.htmx else template, context)
+
+
+@require_GET
+@apology_access
+def apology_slips_bundle_file(request: HttpRequest, bundle_id: UUID) -> FileResponse:
+    bundle = slip_bundles.slip_bundle_for_user(user=request.user, bundle_id=bundle_id)
+    if bundle is None or bundle.status != "done" or not bundle.file:
+        raise Http404("No such file")
+    name = "phieu-xin-loi.zip" if bundle.fmt == "pdf" else "phieu-xin-loi-docx.zip"
+    return FileResponse(
+        bundle.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip"
+    )

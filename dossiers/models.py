@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -460,3 +462,54 @@ class ReminderSend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.recipient} {self.day:%d/%m/%Y}"
+
+
+class SlipBundleStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ xử lý")
+    RUNNING = "running", _("Đang tạo")
+    DONE = "done", _("Đã xong")
+    FAILED = "failed", _("Lỗi")
+
+
+def slip_bundle_upload_path(bundle: SlipBundle, filename: str) -> str:
+    return f"slips/{bundle.pk}.zip"
+
+
+class SlipBundle(models.Model):
+    """The apology slips of many dossiers in one ZIP, built by a background job
+    (dossiers/slip_bundles.py): who asked, for which dossiers (by code, scope checked again when
+    built), in which format, how far it is, and the file when done. Only the person who asked may
+    see it; it is deleted with its file a day later. The id is random: it is in the page's URL.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    fmt = models.CharField(_("định dạng"), max_length=4, default="pdf")
+    codes = models.JSONField(_("mã hồ sơ"), default=list)
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=8,
+        choices=SlipBundleStatus.choices,
+        default=SlipBundleStatus.PENDING,
+    )
+    total = models.PositiveIntegerField(_("số phiếu"), default=0)
+    done = models.PositiveIntegerField(_("đã tạo"), default=0)
+    file = models.FileField(upload_to=slip_bundle_upload_path, max_length=255, blank=True)
+    error = models.TextField(_("lỗi"), blank=True)
+    created_at = models.DateTimeField(_("yêu cầu lúc"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tệp phiếu xin lỗi")
+        verbose_name_plural = _("tệp phiếu xin lỗi")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.total} {self.fmt}, {self.status})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)

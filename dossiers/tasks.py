@@ -33,3 +33,20 @@ def apology_reminders_task() -> int:
     from dossiers.apology_reminders import apology_reminders_send
 
     return apology_reminders_send()
+
+
+@shared_task(name="dossiers.apology_slip_bundle_build")
+def apology_slip_bundle_build_task(bundle_id: str) -> str:
+    """Build the ZIP of many apology slips (dossiers/slip_bundles.py)."""
+    from dossiers.slip_bundles import slip_bundle_build
+
+    bundle = slip_bundle_build(bundle_id=bundle_id)
+    return bundle.status if bundle else "missing"
+
+
+@shared_task(name="dossiers.apology_slip_bundles_sweep")
+def apology_slip_bundles_sweep_task() -> dict[str, int]:
+    """Send again the bundles left pending, fail the stuck ones, delete those a day old."""
+    from dossiers.slip_bundles import slip_bundles_sweep
+
+    return slip_bundles_sweep()

@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "reports.ranking_monthly_mail",
         "schedule": crontab(day_of_month=1, hour=7, minute=0),
     },
+    # ZIPs of many apology slips: send again, fail the stuck, delete a day old (slip_bundles.py).
+    "apology-slip-bundles-sweep": {
+        "task": "dossiers.apology_slip_bundles_sweep",
+        "schedule": 300.0,
+    },
     # Agency heads: dossiers due by the next working day or overdue without an apology.
     "apology-reminders-daily": {
         "task": "dossiers.apology_reminders",
@@ -320,7 +325,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # axes: lock-outs are warnings; its per-sign-in bookkeeping lines are left out.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # fontTools: fpdf2's font subsetting logs every glyph at INFO, for every PDF.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 # The Celery worker logs through LOGGING above (so task logs are JSON lines with the task id too).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

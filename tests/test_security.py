@@ -353,6 +353,7 @@ STATE_CHANGING = {
     "directives:pilot_agency": {"code": "STNMT"},
     "directives:pilot_agency_reopen": {"code": "STNMT"},
     "apologies:new": {},
+    "apologies:slips_start": {},
     "postings:upload": {},
     "postings:create": {},
     "postings:close": {"posting_id": 1},

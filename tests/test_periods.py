@@ -210,3 +210,31 @@ class TestHalfMonthBuckets:
             for period in standard_periods_of_year(year, basis):
                 assert bucket_first_day(period.start_bucket) == period.start
                 assert bucket_last_day(period.end_bucket) == period.end
+
+
+class TestTheBounds:
+    """Issue 15 items 4 and 5: years 2000–2099 and custom ranges of at most 366 days; beyond, a
+    period overflowed the date type (9999-12-31) or read every dossier ever (1900–2100)."""
+
+    @pytest.mark.parametrize("code", ["2000", "2000-H1", "2099-12", "2099-Q4"])
+    def test_the_first_and_last_years_are_accepted(self, code):
+        assert parse_period(code).code == code
+
+    @pytest.mark.parametrize(
+        "code", ["1999", "2100-01", "9999", "1900-01-01..2023-01-01", "2023-01-01..9999-12-31"]
+    )
+    def test_years_outside_are_refused_with_the_range(self, code):
+        with translation.override("vi"), pytest.raises(PeriodError) as refused:
+            parse_period(code)
+        assert str(refused.value) == (
+            f"Kỳ {code!r} nằm ngoài khoảng có thể xem: từ năm 2000 đến năm 2099."
+        )
+
+    def test_a_custom_range_may_be_a_leap_year_long(self):
+        assert parse_period("2024-01-01..2024-12-31").end == date(2024, 12, 31)
+        with translation.override("vi"), pytest.raises(PeriodError) as refused:
+            parse_period("2023-01-01..2024-01-02")
+        assert str(refused.value) == (
+            "Kỳ '2023-01-01..2024-01-02' dài 367 ngày; kỳ tự chọn dài tối đa 366 ngày. "
+            "Để xem nhiều năm, hãy chọn từng năm."
+        )

@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
+from kpi_portal import clock
 from reports.models import (
     Indicator,
     KpiPeriod,
@@ -63,7 +63,7 @@ class TargetAdmin(admin.ModelAdmin):
                     value=None,
                     user=request.user,
                     note="admin",
-                    valid_from=timezone.localdate(),
+                    valid_from=clock.today(),
                 )
         saved = target_set(
             indicator=obj.indicator,
@@ -72,7 +72,7 @@ class TargetAdmin(admin.ModelAdmin):
             value=obj.value,
             user=request.user,
             note="admin",
-            valid_from=timezone.localdate(),
+            valid_from=clock.today(),
         )
         obj.pk = saved.pk if saved else None
 
@@ -84,7 +84,7 @@ class TargetAdmin(admin.ModelAdmin):
             value=None,
             user=request.user,
             note="admin",
-            valid_from=timezone.localdate(),
+            valid_from=clock.today(),
         )
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Target]) -> None:
@@ -156,7 +156,7 @@ class ScoringWeightAdmin(admin.ModelAdmin):
             weight=obj.weight,
             user=request.user,
             note="admin",
-            valid_from=timezone.localdate(),  # from today on, as on the weights page
+            valid_from=clock.today(),  # from today on, as on the weights page
         )
         if saved is not None:
             obj.pk = saved.pk
@@ -169,7 +169,7 @@ class ScoringWeightAdmin(admin.ModelAdmin):
             weight=None,
             user=request.user,
             note="admin",
-            valid_from=timezone.localdate(),
+            valid_from=clock.today(),
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -188,8 +188,7 @@ def ranking_xlsx(ranking: Ranking, path: Path | io.BytesIO) -> None:
             RANKING_TITLE,
             f"{TABLE_LABELS[table]}. {period_line(ranking.period)}",
             data_as_of_line(ranking.computed_at),
-            f"Trọng số: {weights_text}. {versions_line(ranking)}. "
-            f"Tỷ lệ toàn tỉnh: {province_text}",
+            f"Trọng số: {weights_text}. {versions_line(ranking)}. Tỷ lệ toàn tỉnh: {province_text}",
         ]
         if not ranking.has_data:
             lines.append(ranking_no_data_text(ranking.period))

@@ -22,12 +22,12 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from agencies.models import Agency, AgencyLevel
 from directives.deadlines import deadline_end
 from directives.pilot_results import pilot_priorities
+from kpi_portal import clock
 from kpi_portal.periods import Period, PeriodError, parse_period
 from reports.indicators import indicator_fraction
 from reports.models import Indicator, ScoringWeight, ScoringWeightChange
@@ -234,7 +234,7 @@ def scoring_weight_change(
             weight=weight if weight else None,
             user=user,
             note=note,
-            valid_from=timezone.localdate(),
+            valid_from=clock.today(),
         )
 
 

@@ -230,7 +230,7 @@ def targets(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 note=data["note"],
                 # From today on: a ranking of a period that has ended keeps its targets.
-                valid_from=timezone.localdate(),
+                valid_from=clock.today(),
             )
             messages.success(request, _("Đã lưu mục tiêu."))
             return redirect("targets")

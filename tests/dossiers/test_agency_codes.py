@@ -24,8 +24,8 @@ from tests.dossiers.conftest import run_import
 
 HEADER = "Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên\n"
 REASON = "Mã đơn vị chỉ gồm chữ cái không dấu, chữ số và các dấu . - _"
-BEFORE = ("agencies", "0003_staff_postings")
-AFTER = ("agencies", "0004_agency_and_procedure_codes_safe_alphabet")
+BEFORE = ("agencies", "0006_delete_postingimport")
+AFTER = ("agencies", "0007_agency_and_procedure_codes_safe_alphabet")
 
 
 @pytest.mark.django_db

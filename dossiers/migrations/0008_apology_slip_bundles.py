@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0005_statuses_supplementation_unknown_facts'),
+        ('dossiers', '0007_postings_import_batches'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -46,7 +46,7 @@ def report_bad_codes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agencies", "0003_staff_postings"),
+        ("agencies", "0006_delete_postingimport"),
     ]
 
     operations = [

@@ -349,6 +349,7 @@ STATE_CHANGING = {
     "ranking_weights": {},
     "imports:index": {},
     "imports:confirm": {"batch_id": 1},
+    "imports:map": {"batch_id": 1},
     "directives:pilot_compiled_submit": {},
     "directives:pilot_agency": {"code": "STNMT"},
     "directives:pilot_agency_reopen": {"code": "STNMT"},

@@ -160,7 +160,7 @@ class TestAPeriodWithoutDossiers:
         out = io.StringIO()
         call_command("export_ranking", "--period", "2025-H1", "-o", str(path), stdout=out)
         data = json.loads(path.read_text(encoding="utf-8"))
-        assert data["tables"] == {"so": [], "huyen": [], "all": []}
+        assert data["tables"] == {"so": [], "huyen": [], "xa": [], "all": []}
         assert "không có hồ sơ nào" in data["note"]
         assert "không xếp hạng" in out.getvalue()
 

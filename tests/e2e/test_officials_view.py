@@ -272,14 +272,14 @@ class TestDefectsSeenInTheBrowser:
         chart = tab.locator('[data-chart="chart-on_time"]')
         chart.locator(".main-svg").first.wait_for()
         bars = chart.evaluate("el => el.data[0].x.length")
-        labels = chart.locator(".xtick text").all_inner_texts()
+        labels = chart.locator(".xtick text").all_text_contents()
         assert len(labels) == bars > 25
         low, high = chart.evaluate("el => el.layout.yaxis.range")
         assert 90 <= low < 98 and high >= 100  # 98–100% is visible
         tab.goto(f"/agencies/HL/?{H1}")
         trend = tab.locator('[data-chart="trend-on_time"]')
         trend.locator(".main-svg").first.wait_for()
-        months = trend.locator(".xtick text").all_inner_texts()
+        months = trend.locator(".xtick text").all_text_contents()
         assert months == [f"{m:02d}/2023" for m in range(1, 13)]
         # every month label is drawn inside its chart, not cut at the bottom
         box = trend.bounding_box()

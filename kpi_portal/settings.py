@@ -317,8 +317,13 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # axes: lock-outs are warnings; its per-sign-in bookkeeping lines are left out.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # axes: lock-outs are warnings; its per-sign-in bookkeeping lines are left out. fontTools
+    # logs every glyph it subsets while a PDF export embeds its font: warnings only.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 # The Celery worker logs through LOGGING above (so task logs are JSON lines with the task id too).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -324,8 +324,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # axes: lock-outs are warnings; its per-sign-in bookkeeping lines are left out.
-    # fontTools: fpdf2's font subsetting logs every glyph at INFO, for every PDF.
+    # axes: lock-outs are warnings; its per-sign-in bookkeeping lines are left out. fontTools
+    # logs every glyph it subsets while a PDF export embeds its font: warnings only.
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},

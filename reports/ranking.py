@@ -308,8 +308,9 @@ class Ranking:
     province: dict[str, tuple[int, int]]
     province_targets: dict[str, Decimal | None]
     tables: dict[str, list[RankingRow]] = field(default_factory=dict)
-    # False when the province handled no dossier in the period: nobody is scored, ranked or
-    # judged eligible (an empty period proves nothing), and the tables are empty.
+    # False when no dossier was received in the period anywhere in the province (the portal has
+    # no data for it; a few dossiers left open for years do not make one): nobody is scored,
+    # ranked or judged eligible, and the tables are empty.
     has_data: bool = True
     # The versions used (docs/rankings.md, "Versions"): the first day of the latest weight and
     # target changes in force on the period's last day; None: the values the portal started with.
@@ -429,7 +430,7 @@ def ranking_build(*, period: Period) -> Ranking:
         weights=weights,
         province=province,
         province_targets=province_targets,
-        has_data=bool(root and (counters.get(root.code) or zero_counters())["handled"]),
+        has_data=bool(root and (counters.get(root.code) or zero_counters())["received"]),
         weights_from=version.valid_from,
         targets_from=book.valid_from,
     )
@@ -514,7 +515,7 @@ def ranking_as_dict(ranking: Ranking) -> dict[str, Any]:
 def ranking_no_data_text(period: Period) -> str:
     """What a ranking of a period without dossiers says instead of ranking anybody."""
     return (
-        f"Kỳ {period.label} không có hồ sơ nào trong dữ liệu của cổng: "
+        f"Kỳ {period.label} không có hồ sơ nào được tiếp nhận trong dữ liệu của cổng: "
         "không xếp hạng, không chấm điểm đơn vị nào."
     )
 

@@ -5,19 +5,23 @@ It reproduces the directive's table (domain.md section 1) exactly for the first 
 plausible 2022 and second-half-2023 data for the trend charts.
 
 How both bases give the same figures. They differ only on 15–31/12/2022 and 15–30/6/2023:
+- CO: 3,150 dossiers received 21/11–14/12/2022 and due in 2023, still open on 15/12/2022 and on
+  1/1/2023: carried over into both periods (handled, not received in them: Biểu 06's column 6),
+  finished (on time or late) by 14/6/2023 or, for a few late ones, in July-August;
 - C: dossiers received 1/1–14/6/2023, in both periods;
 - RA: dossiers received and finished within 15–30/12/2022 (in the reporting period only);
 - RB: a clone of RA shifted by exactly 182 days (26 weeks, so weekdays are kept) into
   15–30/6/2023, finished by 30/6 (in the calendar period only), with the same agency,
   procedure, flags, durations and lateness;
-- every 2022 dossier received before 15/12/2022 finishes before 15/12/2022 (a year-end push),
-  nothing is received on 31/12/2022 (a Saturday), and nothing but RB is received 15–30/6/2023.
-So reporting H1 = C ∪ RA and calendar H1 = C ∪ RB hold the same counts. A C dossier that is
-still open after 14/6 is judged the same on both bases: an overdue one has its due date before
-14/6, an on-time one finishes by its due date; an apology for an overdue C dossier is issued
-either by 14/6 or after 30/6. The exact figures come from choosing flags with exact counts
-(K rows among the eligible ones, with the seeded generator) on C ∪ RA, then copying RA's flags
-to RB.
+- every other 2022 dossier received before 15/12/2022 finishes before 15/12/2022 (a year-end
+  push), nothing is received on 31/12/2022 (a Saturday), and nothing but RB is received
+  15–30/6/2023.
+So reporting H1 = CO ∪ C ∪ RA and calendar H1 = CO ∪ C ∪ RB hold the same counts. A C (or CO)
+dossier still open after 14/6 is judged the same on both bases: an overdue one has its due date
+before 14/6, an on-time one finishes by its due date; an apology for an overdue C dossier is
+issued either by 14/6 or after 30/6. The exact figures come from choosing flags with exact counts
+(K rows among the eligible ones, with the seeded generator) on CO ∪ C ∪ RA (the received-based
+ones, digitization and payment, on C ∪ RA only), then copying RA's flags to RB.
 """
 
 from __future__ import annotations
@@ -93,6 +97,12 @@ CALENDAR = np.busdaycalendar(holidays=HOLIDAYS)
 
 SEGMENT_PRE, SEGMENT_RA, SEGMENT_C, SEGMENT_RB, SEGMENT_H2 = 0, 1, 2, 3, 4
 SEGMENT_TWO_TIER = 5  # 2024 to yesterday, on the organisation of each day
+SEGMENT_CO = 6  # carried over from 2022 into the first half of 2023
+
+# Dossiers carried over from 2022 (Biểu 06's column 6): received 21/11–14/12/2022, due in
+# January 2023 or later, still open on 1/1/2023. Part of the directive's 152,243 handled.
+CARRIED_OVER = 3_150
+CO_FIRST_DAY, CO_LAST_DAY = "2022-11-21", "2022-12-14"
 
 # Volumes: dossiers per working day (the first half of 2023 is fixed by the directive).
 PRE_PER_DAY = 500
@@ -116,6 +126,7 @@ REPORTING_END = _ts("2023-06-14T23:59:59")
 CALENDAR_END = _ts("2023-06-30T23:59:59")
 PRE_CUTOFF = _ts("2022-12-14T17:30:00")  # 2022 dossiers received before 15/12 finish by then
 RA_CUTOFF = _ts("2022-12-30T17:30:00")  # RA dossiers finish by 30/12 (so RB by 30/6)
+CO_EARLIEST_DUE = _ts("2023-01-03T17:00:00")  # the first working day of 2023 (2/1 was a holiday)
 DUE_TIME = 17 * HOUR
 
 
@@ -484,15 +495,43 @@ def _random_flags(
     _apologize(rng, cat, rows, sorry, latest=overdue_latest)
 
 
+def _carried_over(rng: np.random.Generator, cat: _Catalogue) -> dict:
+    """CARRIED_OVER dossiers received 21/11–14/12/2022 whose due date falls in 2023, finished on
+    time in the new year (the exact flags then make some of them late): open on 1/1/2023 (and on
+    15/12/2022), so they are carried over into the first half of 2023 on both bases. Drawn like
+    any dossier of the period, keeping those long enough to run into January."""
+    days = _working_days(CO_FIRST_DAY, CO_LAST_DAY)
+    pool = _draw(
+        rng, cat, _days_for(rng, days, np.ones(len(days)), 12 * CARRIED_OVER), ERAS["2022"]
+    )
+    long_enough = np.flatnonzero(pool["due"] >= CO_EARLIEST_DUE)
+    if len(long_enough) < CARRIED_OVER:
+        raise AssertionError(f"only {len(long_enough)} dossiers run into 2023")
+    rows = _take(pool, np.sort(rng.choice(long_enough, size=CARRIED_OVER, replace=False)))
+    # Finished on a working day from 3/1/2023 to the due date, in office hours, by the due time.
+    first = np.datetime64("2023-01-03")
+    span = (rows["due"].astype("datetime64[D]") - first).astype(np.int64)
+    day = np.busday_offset(
+        first + (rng.uniform(0.0, 1.0, CARRIED_OVER) * span).astype(np.int64),
+        0,
+        roll="backward",
+        busdaycal=CALENDAR,
+    )
+    rows["finished"] = np.minimum(_at_work(np.maximum(day, first), rng), rows["due"])
+    return rows
+
+
 def _exact_flags(
     rng: np.random.Generator, cat: _Catalogue, rows: dict, segment: np.ndarray
 ) -> None:
-    """The first-half-2023 set C ∪ RA: every directive figure hit exactly."""
+    """The first-half-2023 set CO ∪ C ∪ RA: every directive figure hit exactly."""
     n = len(rows["agency"])
     if n != HANDLED:
         raise AssertionError(f"the exact set has {n} dossiers, not {HANDLED}")
     in_ra = segment == SEGMENT_RA
     in_c = segment == SEGMENT_C
+    in_co = segment == SEGMENT_CO  # carried over from 2022: handled, not received, in P
+    received_in_p = in_ra | in_c
     land = cat.proc_land[rows["procedure"]]
     online = rows["channel"] == "truc_tuyen"
     level = cat.agency_level[rows["agency"]]
@@ -503,7 +542,7 @@ def _exact_flags(
     # Overdue: exactly 637, of which 293 in Đất đai. A C dossier may be late only if due before
     # 14/6 (so it is overdue on both bases even if it finishes after 14/6); an RA dossier only
     # if there is room to finish late by 30/12.
-    eligible = (in_c & (rows["due"] < _ts("2023-06-14T17:00:01"))) | (
+    eligible = ((in_c | in_co) & (rows["due"] < _ts("2023-06-14T17:00:01"))) | (
         in_ra & (rows["due"] < _ts("2022-12-29T17:00:01"))
     )
     weights = _weights_for_lateness(cat, rows)
@@ -513,7 +552,7 @@ def _exact_flags(
         late_parts.append(candidates[_choose_exact(rng, weights[candidates], k)])
     late = np.sort(np.concatenate(late_parts))
     late_ra = late[in_ra[late]]
-    late_c = late[in_c[late]]
+    late_c = late[(in_c | in_co)[late]]
     _make_overdue(rng, rows, late_ra, latest=RA_CUTOFF)
     _make_overdue(rng, rows, late_c, latest=None, long_share=0.12)
 
@@ -522,7 +561,7 @@ def _exact_flags(
     # 30/6, which counts on neither basis.
     sorry = np.sort(late[_choose_exact(rng, np.ones(len(late)), APOLOGIZED)])
     _apologize(rng, cat, rows, sorry[in_ra[sorry]], latest=RA_CUTOFF)
-    _apologize(rng, cat, rows, sorry[in_c[sorry]], latest=_ts("2023-06-14T16:30:00"))
+    _apologize(rng, cat, rows, sorry[(in_c | in_co)[sorry]], latest=_ts("2023-06-14T16:30:00"))
     unsorry = np.setdiff1d(late_c, sorry)
     late_july = unsorry[rows["finished"][unsorry] > _ts("2023-07-06T00:00:00")]
     if len(late_july):
@@ -539,12 +578,14 @@ def _exact_flags(
         issued = np.minimum(_at_work(issued_day, rng), rows["finished"][after] - HOUR)
         _apologize(rng, cat, rows, after, issued=issued)
 
-    # Components digitized: exactly K of the 152,243 fully digitized, K/152,243 cut = 67,50%,
-    # more often online and rising through the half-year.
-    k = count_for_cut_rate(HANDLED, DIGITIZATION_CUT) + 3
+    # Components digitized: exactly K of the dossiers received in the period fully digitized,
+    # K / received cut = 67,50%, more often online and rising through the half-year; the
+    # carried-over ones at the 2022 rate (they were received then).
+    received_rows = np.flatnonzero(received_in_p)
+    k = count_for_cut_rate(len(received_rows), DIGITIZATION_CUT) + 3
     weights = np.where(online, 3.0, 1.0) * (0.8 + 0.4 * day_of_year / 182)
-    full = np.zeros(n, dtype=bool)
-    full[_choose_exact(rng, weights, k)] = True
+    full = in_co & (rng.random(n) < ERAS["2022"].digitized * np.where(online, 1.35, 0.9))
+    full[received_rows[_choose_exact(rng, weights[received_rows], k)]] = True
     _digitize(rng, rows, full)
 
     era = ERAS["h1"]
@@ -557,12 +598,16 @@ def _exact_flags(
     paid = np.zeros(n, dtype=bool)
     pays = rows["fee"] > 0
     for lvl, cut in (("so", PAYMENT_SO_CUT), ("huyen", PAYMENT_HUYEN_CUT)):
-        candidates = np.flatnonzero(pays & (level == lvl))
+        candidates = np.flatnonzero(pays & (level == lvl) & received_in_p)
         k = count_for_cut_rate(len(candidates), cut)
         w = np.where(online[candidates], 6.0, 1.0)
         paid[candidates[_choose_exact(rng, w, k)]] = True
-    xa = pays & (level == "xa")
+    xa = pays & (level == "xa") & received_in_p
     paid |= xa & (rng.random(n) < era.pay_online["xa"] * np.where(online, 2.5, 0.8))
+    # carried over: paid (or not) in 2022, at that year's rates
+    old = ERAS["2022"].pay_online
+    co_rate = np.select([level == "so", level == "huyen"], [old["so"], old["huyen"]], old["xa"])
+    paid |= pays & in_co & (rng.random(n) < co_rate * np.where(online, 2.5, 0.8))
     rows["paid_online"] = paid
 
 
@@ -598,17 +643,25 @@ def generate_demo(*, seed: int = SEED, today: dt.date | None = None) -> DemoData
     _init_flags(pre)
     _random_flags(rng, cat, pre, ERAS["2022"], overdue_latest=PRE_CUTOFF)
 
-    # The exact set: RA (15-30/12/2022) and C (1/1-14/6/2023), 152,243 dossiers.
+    # The exact set, 152,243 dossiers: CO (carried over from 2022, with a generator of their
+    # own), RA (15-30/12/2022) and C (1/1-14/6/2023).
+    carried = _carried_over(np.random.default_rng(seed + 2), cat)
     ra_days = _working_days("2022-12-15", "2022-12-30")
     c_days = _working_days("2023-01-01", "2023-06-14")
     days = np.concatenate([ra_days, c_days])
     weights = np.concatenate(
         [np.full(len(ra_days), RA_DAY_WEIGHT), _month_factor(c_days, ERAS["h1"])]
     )
-    exact = _draw(rng, cat, _days_for(rng, days, weights, HANDLED), ERAS["h1"])
-    segment = np.where(
-        exact["received"] < _ts("2023-01-01T00:00:00"), SEGMENT_RA, SEGMENT_C
-    ).astype(np.int8)
+    fresh = _draw(rng, cat, _days_for(rng, days, weights, HANDLED - CARRIED_OVER), ERAS["h1"])
+    exact = _concat([carried, fresh])
+    segment = np.concatenate(
+        [
+            np.full(CARRIED_OVER, SEGMENT_CO, dtype=np.int8),
+            np.where(fresh["received"] < _ts("2023-01-01T00:00:00"), SEGMENT_RA, SEGMENT_C).astype(
+                np.int8
+            ),
+        ]
+    )
     ra = segment == SEGMENT_RA
     ra_rows = _take(exact, np.flatnonzero(ra))
     _clamp_finish(rng, ra_rows, RA_CUTOFF)

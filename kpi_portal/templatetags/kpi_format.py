@@ -17,7 +17,7 @@ from typing import Any
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from kpi_portal.formatting import format_number, format_percent, format_rate
 
@@ -63,19 +63,29 @@ def rate_cell_html(cell: Any) -> str:
             f'{conditional_escape(gettext("Không có hồ sơ để tính"))}">—</span></td>'
         )
     fraction = conditional_escape(cell.fraction_text)
-    missing = getattr(cell, "shortfall_text", "")
-    shortfall = (
-        f'<span class="shortfall" data-shortfall="{cell.shortfall}">'
-        f"{conditional_escape(missing)}</span>"
-        if missing
-        else ""
-    )
+    shortfall = shortfall_html(getattr(cell, "shortfall", None))
     return (
         f'<td class="num rate band-{band}" data-label="{label}" title="{fraction} · '
         f'{conditional_escape(gettext("mục tiêu"))} {conditional_escape(cell.target_text)}">'
         f"<details><summary>{conditional_escape(cell.rate_text)}"
         f'<span class="sr-only"> ({conditional_escape(cell.band_label)})</span></summary>'
         f'<span class="frac">{fraction}</span></details>{shortfall}</td>'
+    )
+
+
+SHORTFALL_TEXT = gettext_noop("còn thiếu %(count)s hồ sơ")
+
+
+def shortfall_html(missing: int | None) -> str:
+    """ "còn thiếu 2.760 hồ sơ" under a rate short of its target ("" when met or undefined). The
+    count and the words after it never part, so a narrow cell breaks the line only before them
+    ("còn thiếu" / "2.760 hồ sơ"); the text reads the same either way."""
+    if not missing:
+        return ""
+    before, _, after = gettext(SHORTFALL_TEXT).partition("%(count)s")
+    return (
+        f'<span class="shortfall" data-shortfall="{int(missing)}">{conditional_escape(before)}'
+        f'<span class="n">{conditional_escape(format_number(missing) + after)}</span></span>'
     )
 
 

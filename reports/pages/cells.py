@@ -12,6 +12,7 @@ from django.utils.translation import gettext, gettext_lazy
 from agencies.models import Domain
 from kpi_portal.formatting import format_number, format_percent, format_rate
 from kpi_portal.periods import Period
+from kpi_portal.templatetags.kpi_format import SHORTFALL_TEXT
 from reports.indicators import INDICATOR_CODES, indicator_fraction
 from reports.models import FACT_COUNTERS, Indicator, KpiFact, RateBand
 from reports.selectors import Counters, KpiRow, TargetBook, zero_counters
@@ -108,7 +109,7 @@ class Cell:
         missing = self.shortfall
         if not missing:
             return ""
-        return gettext("còn thiếu %(count)s hồ sơ") % {"count": format_number(missing)}
+        return gettext(SHORTFALL_TEXT) % {"count": format_number(missing)}
 
 
 def cell_for(code: str, counters: Counters, target: Decimal | None, bands: Bands) -> Cell:

@@ -25,6 +25,7 @@ class DomainsPage:
     lines: list[DomainLine]
     legend: list[tuple[str, str]]
     charts: list[dict[str, Any]]
+    total_received: int = 0  # 0: no dossier received in the period (no data)
 
 
 def domains_page_build(*, period: Period) -> DomainsPage:
@@ -39,7 +40,7 @@ def domains_page_build(*, period: Period) -> DomainsPage:
         .first()
     )
     lines: list[DomainLine] = []
-    total_overdue = total_handled = 0
+    total_overdue = total_handled = total_received = 0
     if root is not None:
         lines = domain_lines(
             scope=root.code, period=period, level=AgencyLevel.PROVINCE, bands=bands, book=book
@@ -49,6 +50,7 @@ def domains_page_build(*, period: Period) -> DomainsPage:
         ).first()
         if total is not None:
             total_overdue, total_handled = total.overdue, total.handled
+            total_received = total.received
     for line in lines:
         line.share = format_rate(line.overdue, total_overdue)
     chart = domains_overdue_chart(lines)
@@ -58,6 +60,7 @@ def domains_page_build(*, period: Period) -> DomainsPage:
         indicators=indicators,
         total_overdue=total_overdue,
         total_handled=total_handled,
+        total_received=total_received,
         lines=lines,
         legend=bands.legend(),
         charts=[chart] if chart else [],

@@ -109,6 +109,7 @@ class Overview:
     handled: int = 0
     on_time: int = 0
     overdue: int = 0
+    received: int = 0  # 0: the portal has no dossier received in the period (no data)
 
 
 def overview_build(
@@ -180,4 +181,5 @@ def _handled_counts(counters: Counters | None) -> dict[str, int]:
         "handled": counters["handled"],
         "on_time": counters["handled"] - overdue,
         "overdue": overdue,
+        "received": counters["received"],
     }

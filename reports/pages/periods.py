@@ -30,9 +30,10 @@ class PeriodChoice:
 
 
 def period_choices(*, basis: Basis) -> list[PeriodChoice]:
-    """The computed standard periods of the basis that have data (the province handled at least
-    one dossier in them), newest first, longest first within an end. The engine computes every
-    period up to today, so years without a dossier would otherwise fill the list. One query."""
+    """The computed standard periods of the basis that have data (at least one dossier received
+    in them in the province), newest first, longest first within an end. The engine computes
+    every period up to today, and a few dossiers left open would make every one of them look
+    handled, so years without data would otherwise fill the list. One query."""
     order = {
         PeriodKind.YEAR: 0,
         PeriodKind.NINE_MONTHS: 1,
@@ -43,7 +44,7 @@ def period_choices(*, basis: Basis) -> list[PeriodChoice]:
     with_data = KpiFact.objects.filter(
         basis=basis.value,
         domain__isnull=True,
-        handled__gt=0,
+        received__gt=0,
         scope__in=Agency.objects.filter(parent__isnull=True).values("code"),
     ).values("period")
     rows = KpiPeriod.objects.filter(

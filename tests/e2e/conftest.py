@@ -13,6 +13,7 @@ import importlib
 import os
 import re
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -138,9 +139,86 @@ def screenshot(page, name: str, *, viewport: dict[str, int] | None = None) -> Pa
     return path
 
 
+TEMPLATE_SOURCE = re.compile(r"\{[#%{]|[#%}]\}")
+
+
+def assert_no_template_source(page) -> None:
+    """The page shows no Django template source ({# … #}, {% … %}, {{ … }}) as text."""
+    text = page.locator("body").inner_text()
+    found = TEMPLATE_SOURCE.search(text)
+    assert found is None, (
+        f"template source on {page.url}: …{text[max(0, found.start() - 80) :][:200]}…"
+    )
+
+
 def sign_in(page, username: str, password: str) -> None:
     page.goto("/login/")
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_load_state()
+
+
+# --- The Quảng Trị demo behind a live server ----------------------------------------------------
+# The demo takes tens of seconds to load, so a module that uses it runs its own live server over
+# data loaded once (pytest-django's `live_server` would empty the database after every test) and
+# removes the demo at the end. The demo users get a test password: the published `demo` one is
+# refused when DEBUG is off, as it is in tests.
+
+DEMO_PASSWORD = "a-long-test-password-42"
+MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+@pytest.fixture(scope="module")
+def demo_server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    from dossiers.signals import dossiers_changed
+    from reports.demo import portal_demo_wipe
+    from reports.models import KpiCell, KpiFact, KpiPeriod, KpiRun
+
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        receivers = dossiers_changed.receivers
+        dossiers_changed.receivers = []  # compute once, fully, below
+        try:
+            call_command("load_demo", stdout=StringIO())
+        finally:
+            dossiers_changed.receivers = receivers
+        call_command("compute_kpis", "--full", verbosity=0)
+        for user in get_user_model().objects.filter(
+            username__in=["vanphong", "noivu", "so-tnmt", "hailang", "khach"]
+        ):
+            # The tests' hasher (conftest's autouse fixture): the sign-in must verify with it.
+            with override_settings(PASSWORD_HASHERS=[MD5]):
+                user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()
+        try:
+            yield server.url
+        finally:
+            server._live_server_modified_settings.disable()
+            server.stop()
+            for model in (KpiFact, KpiPeriod, KpiCell, KpiRun):
+                model.objects.all().delete()
+            portal_demo_wipe(catalogue=True)
+
+
+@pytest.fixture
+def tab(browser, demo_server, django_db_blocker) -> Iterator[object]:
+    """A browser tab on the demo server; no content-security-policy violation may happen."""
+    with django_db_blocker.unblock():
+        context = browser.new_context(viewport=DESKTOP, locale="vi-VN", base_url=demo_server)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        yield page
+        context.close()
+    violations = [e for e in errors if re.search("Content.Security.Policy", e, re.I)]
+    assert not violations, violations

@@ -13,7 +13,7 @@ from agencies.models import Domain, Procedure
 from dossiers import services
 from dossiers.models import Dossier, ImportBatch, ImportStatus
 from tests.dossiers.conftest import dossier_csv
-from tests.e2e.conftest import PHONE, screenshot, sign_in
+from tests.e2e.conftest import PHONE, assert_no_template_source, screenshot, sign_in
 from tests.personas import PASSWORD, personas_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -66,6 +66,7 @@ def test_upload_preview_error_download_confirm_and_result(page, people):
     assert cells[:3] == ["3", "Ngày tiếp nhận", "31/02/2023"]
     assert cells[3].startswith("Ngày không hợp lệ")
     assert not Dossier.objects.exists()
+    assert_no_template_source(page)  # the counts table once printed its comment
     screenshot(page, "imports-preview")
     screenshot(page, "imports-preview-phone", viewport=PHONE)
 
@@ -84,6 +85,7 @@ def test_upload_preview_error_download_confirm_and_result(page, people):
     assert _counts(page)["created"] == "2"
     assert sorted(Dossier.objects.values_list("code", flat=True)) == ["H-0001", "H-0003"]
     assert page.get_by_role("button", name="Xác nhận nhập").count() == 0
+    assert_no_template_source(page)  # the counts table once printed its comment
     screenshot(page, "imports-applied")
 
     page.get_by_role("link", name="Nhập dữ liệu").first.click()
@@ -134,4 +136,5 @@ def test_a_refused_file_says_why(page, people):
     refusal = page.locator(".refusal")
     assert "sai.csv" in refusal.inner_text()
     assert refusal.inner_text() == ImportBatch.objects.get().refusal
+    assert_no_template_source(page)  # the counts table once printed its comment
     screenshot(page, "imports-refused")

@@ -9,7 +9,7 @@ import pytest
 
 from agencies.models import StaffPosting
 from tests.agencies.posting_data import make_posting, posting_tree, postings_csv
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import assert_no_template_source, screenshot, sign_in
 from tests.personas import PASSWORD, personas_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -70,6 +70,7 @@ def test_the_office_sees_a_flag_and_uploads_a_file_with_a_bad_row(page, people):
     ]
     assert page.locator('[data-count="created"]').inner_text() == "1"
     assert page.locator('[data-count="rejected"]').inner_text() == "1"
+    assert_no_template_source(page)  # the counts table once printed its comment
     screenshot(page, "postings-upload-error")
     assert StaffPosting.objects.filter(staff_code="CB-100").exists()
     assert not StaffPosting.objects.filter(staff_code="CB-101").exists()

@@ -178,6 +178,28 @@ class TestAPeriodWithoutDossiers:
         text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
         assert "không xếp hạng" in " ".join(text.split()) and "Sở Tư pháp" not in text
 
+    def test_a_dossier_left_open_for_years_does_not_make_a_period_with_data(self, computed):
+        # Received in March 2023 and never finished: handled (and overdue) in every period since,
+        # but nothing was received in the third quarter (today is 1/7/2023 in these tests):
+        # still no data, nobody ranked.
+        from agencies.models import Agency, Procedure
+        from reports.selectors import kpi_counters_for_period
+        from tests.reports.kpi_data import end_of_day, make_dossier, vn
+
+        make_dossier(
+            Agency.objects.get(code="H2"),
+            Procedure.objects.first(),
+            received_at=vn(2023, 3, 1, 8),
+            due_at=end_of_day(2023, 3, 10),
+        )
+        call_command("compute_kpis", "--full", verbosity=0)
+        period = parse_period("2023-Q3")
+        counters, _ = kpi_counters_for_period(period=period)
+        assert counters["QT"]["handled"] == 1 and counters["QT"]["received"] == 0
+        ranking = ranking_build(period=period)
+        assert not ranking.has_data
+        assert all(rows == [] for rows in ranking.tables.values())
+
     def test_a_period_with_dossiers_still_ranks(self, computed):
         assert ranking_build(period=parse_period("2023-H1")).has_data
 

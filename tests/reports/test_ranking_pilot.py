@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
 
 from directives.services import pilot_nominate, pilot_submit
 from dossiers.models import Channel
@@ -27,6 +28,8 @@ def pilot():
     SNV (submitted 1.001193): 5/8 in person with an e-result → 0/1 = 0% → not.
     STNMT (submitted 1.004227): no dossier → no data.
     GL: nothing nominated → no data.
+    SNV also handled one dossier in March 2023, before the pilot: the first half of 2023 has
+    dossiers, so it ranks (a period without any dossier ranks nobody).
     """
     agencies = agencies_create()
     data = pilot_data_create(agencies)
@@ -40,6 +43,7 @@ def pilot():
         pilot_nominate(task=data.nomination, agency=agencies[code], procedure=procedure, user=None)
         pilot_submit(task=data.nomination, agency=agencies[code], user=None, now=vn(2023, 7, 19))
     for code, received, channel, e_result in (
+        ("SNV", vn(2023, 3, 6, 8), Channel.IN_PERSON, False),
         ("HL", vn(2023, 8, 2, 8), Channel.ONLINE, True),
         ("HL", vn(2023, 8, 3, 8), Channel.ONLINE, False),
         ("HL", vn(2023, 10, 2, 8), Channel.ONLINE, True),
@@ -54,6 +58,7 @@ def pilot():
             channel=channel,
             e_result=e_result,
         )
+    call_command("compute_kpis", "--full", verbosity=0)
     return data
 
 

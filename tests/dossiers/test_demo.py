@@ -334,7 +334,7 @@ class TestLoadingTheDemo:
         assert batches[2].created + batches[3].created == Dossier.objects.count()
 
     def test_the_second_half_of_2023_came_as_the_national_sync_record(self, demo):
-        sync = ImportBatch.objects.get(original_name="quang-tri-demo-ho-so-dong-bo.csv")
+        sync = ImportBatch.objects.get(original_name="quang-tri-demo-ho-so-dong-bo.json")
         july = datetime(2023, 7, 1, tzinfo=LOCAL)
         with_status = Dossier.objects.filter(status__isnull=False)
         assert sync.created == with_status.count() > 100_000

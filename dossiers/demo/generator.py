@@ -807,9 +807,7 @@ def _one_stop_facts(frame: pl.DataFrame, *, seed: int) -> pl.DataFrame:
 
 def _never_received(frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     """Dossiers filed online that the one-stop office never received (status 1) or refused
-    (status 3): stored, counted nowhere. They keep the day they were filed as their received
-    date, which the sync record may give or leave empty (the importer takes both; the tests
-    cover the empty one)."""
+    (status 3): stored with no received or due date, counted nowhere."""
     sync = frame.filter(pl.col("layout") == LAYOUT_SYNC)
     picked = sync[np.sort(rng.choice(sync.height, size=NEVER_RECEIVED, replace=False)).tolist()]
     status = np.where(rng.random(NEVER_RECEIVED) < 0.5, 1, 3).astype(np.int16)
@@ -817,6 +815,8 @@ def _never_received(frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFra
     return picked.with_columns(
         code=pl.col("code") + pl.Series(np.where(status == 1, "-DK", "-TC")),
         channel=pl.lit("truc_tuyen"),
+        received_at=empty,
+        due_at=empty,
         finished_at=empty,
         components_digitized=pl.lit(0, pl.Int64),
         components_total=pl.lit(1, pl.Int64),

@@ -1,4 +1,4 @@
-"""Loading the Quảng Trị demo's dossier side: write the generated data as the one-stop system's CSV
+"""Loading the Quảng Trị demo's dossier side: write the generated data as the one-stop system's
 files, import them through the real import path (so the demo leaves import batches like any other
 file), and create the demo users.
 
@@ -37,7 +37,7 @@ AGENCIES_FILE = "quang-tri-demo-don-vi.csv"
 PROCEDURES_FILE = "quang-tri-demo-thu-tuc.csv"
 DOSSIERS_FILE = "quang-tri-demo-ho-so.csv"
 # The second half of 2023 as the national sync record (domain.md section 11).
-SYNC_FILE = "quang-tri-demo-ho-so-dong-bo.csv"
+SYNC_FILE = "quang-tri-demo-ho-so-dong-bo.json"
 DEMO_FILES = (AGENCIES_FILE, PROCEDURES_FILE, DOSSIERS_FILE, SYNC_FILE)
 
 DATE_TIME = "%d/%m/%Y %H:%M:%S"
@@ -81,9 +81,9 @@ def demo_is_loaded() -> bool:
 
 
 def demo_write_files(*, data: DemoData, directory: Path) -> dict[str, Path]:
-    """The demo as the CSV files a one-stop system exports: agencies, procedures and dossiers up
-    to June 2023 in section 9's layout, the second half of 2023 as the national sync record
-    (domain.md section 11)."""
+    """The demo as the files a one-stop system exports: agencies, procedures and the dossiers
+    outside the second half of 2023 as CSV in section 9's layout; the second half of 2023 as the
+    national sync record in JSON (domain.md section 11)."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / name for name in DEMO_FILES}
     pl.DataFrame(
@@ -126,7 +126,9 @@ def demo_write_files(*, data: DemoData, directory: Path) -> dict[str, Path]:
         pl.col("apology_new_due_at").dt.strftime(DATE_TIME).alias("Ngày hẹn lại"),
         pl.col("apology_reason").alias("Lý do quá hạn"),
     ).write_csv(paths[DOSSIERS_FILE])
-    _sync_records(data.dossiers.filter(pl.col("layout") == LAYOUT_SYNC)).write_csv(paths[SYNC_FILE])
+    _sync_records(data.dossiers.filter(pl.col("layout") == LAYOUT_SYNC)).write_json(
+        paths[SYNC_FILE]
+    )
     return paths
 
 
@@ -136,37 +138,39 @@ def _day(day: dt.date | None) -> str:
 
 def _sync_records(frame: pl.DataFrame) -> pl.DataFrame:
     """Dossiers as the one-stop system syncs them to the National Public Service Portal: the
-    field names, codes and date form of domain.md section 11."""
+    field names, codes, types and date form of domain.md section 11 (written as a JSON array of
+    records: codes as numbers, the fees as a list, an empty field as null)."""
 
     def stamp(column: str) -> pl.Expr:
         return pl.col(column).dt.strftime(SYNC_DATE_TIME)
 
-    channel_code = {"truc_tiep": "1", "truc_tuyen": "2", "buu_chinh": "3"}
+    channel_code = {"truc_tiep": 1, "truc_tuyen": 2, "buu_chinh": 3}
+    fee = pl.struct(TenPhiLePhi=pl.lit("Lệ phí"), Gia=pl.col("fee"))
+    no_fee = pl.lit([], dtype=pl.List(pl.Struct({"TenPhiLePhi": pl.String, "Gia": pl.Int64})))
     return frame.sort("received_at", "code", nulls_last=True).select(
         pl.col("code").alias("MaHoSo"),
         pl.col("agency").alias("MaDonVi"),
         (pl.col("procedure") + SYNC_PROCEDURE_SUFFIX).alias("MaTTHC"),
-        pl.col("channel").replace_strict(channel_code).alias("KenhThucHien"),
+        pl.col("channel").replace_strict(channel_code, return_dtype=pl.Int8).alias("KenhThucHien"),
         stamp("received_at").alias("NgayTiepNhan"),
         stamp("due_at").alias("NgayHenTra"),
         stamp("finished_at").alias("NgayKetThucXuLy"),
-        pl.col("status").cast(pl.String).alias("TrangThaiHoSo"),
+        pl.col("status").alias("TrangThaiHoSo"),
         (pl.col("components_digitized") == pl.col("components_total"))
         .cast(pl.Int8)
         .alias("HoSoCoThanhPhanSoHoa"),
         pl.when(pl.col("e_result"))
         .then(pl.lit(RESULT_LINK) + pl.col("code") + pl.lit(".pdf"))
         .alias("DuongDanTepTinKetQua"),
-        # Paid online: on the national portal, or (one in four) the province's gateway.
+        # Paid online: on the national portal, or (one in ten) the province's gateway.
         pl.when(pl.col("paid_online"))
-        .then(pl.when(pl.col("code").str.ends_with("3")).then(pl.lit("2")).otherwise(pl.lit("1")))
-        .otherwise(pl.lit("0"))
+        .then(pl.when(pl.col("code").str.ends_with("3")).then(2).otherwise(1))
+        .otherwise(0)
+        .cast(pl.Int8)
         .alias("DuocThanhToanTrucTuyen"),
         pl.when(pl.col("fee") > 0)
-        .then(
-            pl.concat_str(pl.lit('[{"TenPhiLePhi": "Lệ phí", "Gia": '), pl.col("fee"), pl.lit("}]"))
-        )
-        .otherwise(pl.lit("[]"))
+        .then(pl.concat_list(fee))
+        .otherwise(no_fee)
         .alias("DanhSachLePhi"),
         pl.col("supplement_requests").alias("SoLanYeuCauBoSung"),
         stamp("supplement_requested_at").alias("NgayYeuCauBoSung"),

@@ -2,7 +2,7 @@
 independent catalogue and three files as real one-stop systems write them, the exact import
 counts, and every fact stored for every dossier.
 
-1. The national sync record, agencies by code (the JSON layout's records, as CSV cells).
+1. The national sync record as JSON, agencies by code (numbers as numbers, the fee list a list).
 2. The sync record as CSV with agencies by NAME as people type them (case, diacritics dropped,
    "Ủy ban nhân dân" for "UBND", extra spaces), two unknown names, reasons without apologies,
    never-received dossiers, supplementation, statuses by code and by name.
@@ -20,7 +20,7 @@ import pytest
 
 from agencies.models import Agency, AgencyLevel, Domain, Procedure
 from dossiers.models import Apology, Dossier, ImportRowError
-from tests.dossiers.conftest import records_csv, run_import, table_csv, write_xlsx
+from tests.dossiers.conftest import run_import, table_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -298,8 +298,30 @@ EXPECTED_AFTER_FILES_1_AND_2 = {
 # fmt: on
 
 
+NUMBERS = ("KenhThucHien", "TrangThaiHoSo", "HoSoCoThanhPhanSoHoa", "DuocThanhToanTrucTuyen")
+
+
+def sync_json(records: list[dict[str, str]]) -> str:
+    """The records as a one-stop system sends them: {"data": [...]}, codes as JSON numbers, the
+    fee list as a JSON list, an empty field as null."""
+    typed = []
+    for record in records:
+        out: dict[str, object] = {}
+        for key, value in record.items():
+            if value == "":
+                out[key] = None
+            elif key == "DanhSachLePhi":
+                out[key] = json.loads(value)
+            elif key in NUMBERS or key == "SoLanYeuCauBoSung":
+                out[key] = int(value)
+            else:
+                out[key] = value
+        typed.append(out)
+    return json.dumps({"data": typed}, ensure_ascii=False)
+
+
 def _import_files_1_and_2(write_file):
-    first = run_import("import_dossiers", write_file(records_csv(SYNC_BY_CODE), "dong_bo.csv"))
+    first = run_import("import_dossiers", write_file(sync_json(SYNC_BY_CODE), "dong_bo.json"))
     second = run_import(
         "import_dossiers", write_file(table_csv(NAMES_HEADERS, NAMES_ROWS), "ten_don_vi.csv")
     )
@@ -310,7 +332,8 @@ def test_the_sync_record_and_agencies_by_name_store_exactly_these_dossiers(provi
     first, second = _import_files_1_and_2(write_file)
 
     assert first.stdout.strip() == "created 5, updated 0, unchanged 0, rejected 1"
-    assert "Dòng 7, cột «TrangThaiHoSo» (giá trị «12») [bị loại]" in first.stderr
+    # JSON records count from 1 (no header row): S-06 is record 6.
+    assert "Dòng 6, cột «TrangThaiHoSo» (giá trị «12») [bị loại]" in first.stderr
     # rejected = the three rows of the two unknown names, each naming its name
     assert second.stdout.strip() == "created 7, updated 0, unchanged 0, rejected 3"
     rejected = list(

@@ -4,7 +4,6 @@ catalogue, and store what docs/importing-from-one-stop.md says they do."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zoneinfo
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from agencies.models import Agency, Domain, Procedure
 from dossiers.demo.reference import demo_agencies, demo_procedures
 from dossiers.models import Apology, Channel, Dossier, DossierStatus
-from tests.dossiers.conftest import records_csv, run_import
+from tests.dossiers.conftest import run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -113,18 +112,8 @@ def test_the_list_export_sample(demo_catalogue):
     }
 
 
-def test_the_json_sample_holds_the_records_the_sync_layout_reads(demo_catalogue, write_file):
-    """The JSON sample's records, as CSV cells (a nested fee list as its JSON text)."""
-    records = json.loads((SAMPLES / "ho-so-dong-bo.json").read_text(encoding="utf-8"))["data"]
-    cells = [
-        {
-            key: json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
-            for key, value in record.items()
-        }
-        for record in records
-    ]
-
-    outcome = run_import("import_dossiers", write_file(records_csv(cells)))
+def test_the_json_sample(demo_catalogue):
+    outcome = run_import("import_dossiers", SAMPLES / "ho-so-dong-bo.json")
 
     assert outcome.stdout.strip() == "created 4, updated 0, unchanged 0, rejected 0"
     first = Dossier.objects.get(code__endswith="0001")

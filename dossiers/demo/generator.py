@@ -96,7 +96,7 @@ HOLIDAYS = np.array(
 CALENDAR = np.busdaycalendar(holidays=HOLIDAYS)
 
 SEGMENT_PRE, SEGMENT_RA, SEGMENT_C, SEGMENT_RB, SEGMENT_H2 = 0, 1, 2, 3, 4
-SEGMENT_TWO_TIER = 5  # 2024 to yesterday, on the organisation of each day
+SEGMENT_TWO_TIER = 5  # 1/7/2025 to yesterday, on the two-tier organisation
 SEGMENT_CO = 6  # carried over from 2022 into the first half of 2023
 
 # Dossiers carried over from 2022 (Biểu 06's column 6): received 21/11–14/12/2022, due in
@@ -628,8 +628,9 @@ def _days_for(
 
 def generate_demo(*, seed: int = SEED, today: dt.date | None = None) -> DemoData:
     """Every dossier of the demo, the same on every run for a given seed and day: 2022 and 2023
-    as ever, then the slice of 2024 up to yesterday (`today` defaults to the local date), with
-    the organisation of each day (domain.md section 12)."""
+    as ever, then the two-tier slice from 1/7/2025 up to yesterday (`today` defaults to the
+    local date, not the portal's PORTAL_TODAY), with the organisation of that time (domain.md
+    section 12)."""
     today = today or timezone.localdate()
     rng = np.random.default_rng(seed)
     cat = _Catalogue()
@@ -857,15 +858,14 @@ def _frame(cat: _Catalogue, rows: dict, segments: np.ndarray) -> pl.DataFrame:
 
 # The organisation changed twice after 2023 (dossiers/demo/reference.py): each window draws
 # from the units that existed throughout it.
-TWO_TIER_WINDOWS = (
-    (dt.date(2024, 1, 1), dt.date(2025, 2, 28)),
-    (dt.date(2025, 3, 1), dt.date(2025, 6, 30)),
-    (dt.date(2025, 7, 1), None),  # to yesterday
-)
+# The slice starts with the two-tier government on 1/7/2025 (issue 17's "post-reform slice"):
+# 2024 and the first half of 2025 stay periods without dossiers, which the portal says it cannot
+# rank (issue 14: 2025-H1 in the demo ranks nobody).
+TWO_TIER_WINDOWS = ((dt.date(2025, 7, 1), None),)  # to yesterday
 
 
 def _two_tier_slice(*, seed: int, today: dt.date) -> list[pl.DataFrame]:
-    """Dossiers from 2024 to yesterday, a window per organisation. Its own random generator, so
+    """Dossiers from 1/7/2025 to yesterday, a window per organisation. Its own random generator, so
     that 2022 and 2023 are drawn exactly as before. A window's dossiers finish within it (its
     units end with it); in the last one, whatever would finish after today is still open."""
     rng = np.random.default_rng(seed + 2025)

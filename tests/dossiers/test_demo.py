@@ -350,7 +350,7 @@ class TestLoadingTheDemo:
         with_status = Dossier.objects.filter(status__isnull=False)
         assert sync.created == with_status.count() > 100_000
         # Every dossier of the sync file is received in the second half of 2023, or never
-        # received; the two-tier slice (2024 on) comes in section 9's layout again.
+        # received; the two-tier slice (1/7/2025 on) comes in section 9's layout again.
         next_year = datetime(2024, 1, 1, tzinfo=LOCAL)
         assert not with_status.filter(received_at__lt=july).exists()
         assert not with_status.filter(received_at__gte=next_year).exists()

@@ -106,7 +106,7 @@ def test_the_chairman_records_two_apologies_downloads_the_slips_and_the_rate_ris
     first = rows.first.locator("td")
     assert first.nth(1).inner_text() == "K2"
     assert first.nth(4).inner_text() == "Đất đai"
-    assert first.nth(7).inner_text() == "3"  # due three days ago, still open
+    assert first.nth(8).inner_text() == "3"  # due three days ago, still open
     screenshot(page, "apologies-work-list")
     screenshot(page, "apologies-work-list-phone", viewport=PHONE)
 

@@ -22,7 +22,9 @@ def main(username: str, agency: str, csv_path: str) -> dict:
     from django.core.management import call_command
     from django.test import Client
 
-    client = Client()
+    # A host the production defaults accept (ALLOWED_HOSTS: 127.0.0.1, localhost), not the test
+    # client's "testserver": this process is a web process, not a test environment.
+    client = Client(HTTP_HOST="localhost")
     client.force_login(User.objects.get(username=username))
     out: dict = {}
     home = client.get("/")

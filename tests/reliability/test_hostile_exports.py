@@ -95,7 +95,15 @@ def test_the_pilot_list_keeps_a_procedure_name_as_text(tmp_path):
         submitted_at=timezone.now(),
         late=False,
     )
-    task = SimpleNamespace(directive=SimpleNamespace(number="01/CT-UBND"))
+    directive = SimpleNamespace(
+        number="01/CT-UBND",
+        title="Chỉ thị về cải cách thủ tục hành chính",
+        issuer="UBND tỉnh Quảng Trị",
+        issued_on=timezone.localdate(),
+    )
+    task = SimpleNamespace(
+        directive=directive, title="Đề xuất thủ tục thí điểm", due_on=timezone.localdate()
+    )
     path = tmp_path / "pilot.xlsx"
     path.write_bytes(pilot_compiled_xlsx(task=task, rows=[row]))
     cells = {c.value: c.data_type for c in _xlsx_cells(path) if c.value is not None}

@@ -41,6 +41,10 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> dict:
         results["custom"] = report06_build(
             period=parse_period("2023-01-01..2023-06-30"), by="level-domain"
         )
+        # The demo has no dossier received between 2024 and 30/6/2025 (its two-tier slice starts
+        # on 1/7/2025): that half-year ranks nobody (issue 14).
+        results["ranking_2025_h1"] = ranking_build(period=parse_period("2025-H1"))
+        results["ranking_2025_h2"] = ranking_build(period=parse_period("2025-H2"))
         path = out / "bieu06.xlsx"
         call_command("export_report06", "--period", "2023-H1", "-o", str(path))
         results["xlsx"] = load_workbook(path)["Biểu số 06"]
@@ -153,3 +157,19 @@ def test_the_xlsx_grand_total_is_the_facts(demo):
     level_rows = [labels.index(level) for level in ("Sở, ban, ngành", "UBND cấp huyện")]
     assert labels[level_rows[0] + 1 : level_rows[1]].count("Đất đai") == 1
     assert sheet.cell(row=last, column=12).value is not None
+
+
+class TestTheDemoAfter2023:
+    def test_the_first_half_of_2025_has_no_dossier_and_ranks_nobody(self, demo):
+        ranking = demo["ranking_2025_h1"]
+        assert ranking.has_data is False
+        assert all(rows == [] for rows in ranking.tables.values())
+
+    def test_the_second_half_of_2025_ranks_the_units_under_the_province_after_the_reform(
+        self, demo
+    ):
+        ranking = demo["ranking_2025_h2"]
+        assert ranking.has_data is True
+        assert ranking.tables["xa"] and ranking.tables["so"]
+        assert not ranking.tables["huyen"]  # the districts ended on 30/6/2025
+        assert {row.level for row in ranking.tables["all"]} == {"so", "xa"}

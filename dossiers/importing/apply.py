@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import polars as pl
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from agencies.models import Domain, Procedure
 from dossiers.importing.dossier_rows import STAGED_COLUMNS
@@ -92,37 +92,64 @@ def _tables() -> dict[str, str]:
     }
 
 
+# The code of every rejected row (row number, code): with the staged rows, every row's code,
+# for the duplicate codes of the whole file (`repeated_codes`).
+REJECTED = "import_staging_rejected"
+
+
 @contextmanager
 def staging_table() -> Iterator[None]:
-    """A temporary table for this connection's import, dropped afterwards."""
+    """Temporary tables for this connection's import, dropped afterwards."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+        cursor.execute(f"DROP TABLE IF EXISTS {REJECTED}")
         if _on_postgres():
             columns = ", ".join(f"{name} {_PG_TYPES[name]}" for name in _COLUMNS)
+            rejected = "row_number integer, code text"
         else:
             columns = ", ".join(_COLUMNS)
+            rejected = "row_number, code"
         cursor.execute(f"CREATE TEMP TABLE {STAGING} ({columns})")
+        cursor.execute(f"CREATE TEMP TABLE {REJECTED} ({rejected})")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+            cursor.execute(f"DROP TABLE IF EXISTS {REJECTED}")
+
+
+def clear_staging() -> None:
+    """Empty the staging tables, for another pass over the file."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS {STAGING}_code")
+        cursor.execute(f"DELETE FROM {STAGING}")
+        cursor.execute(f"DELETE FROM {REJECTED}")
 
 
 def stage_rows(rows: pl.DataFrame, *, time_zone: str) -> None:
     """Append validated rows (see `ValidatedDossiers.rows`) to the staging table."""
     if rows.is_empty():
         return
-    frame = _database_text(rows, time_zone=time_zone)
+    _copy(STAGING, _COLUMNS, _database_text(rows, time_zone=time_zone))
+
+
+def stage_rejected(rows: pl.DataFrame) -> None:
+    """Append the (row number, code) of rejected rows."""
+    if not rows.is_empty():
+        _copy(REJECTED, ("row_number", "code"), rows)
+
+
+def _copy(table: str, columns: tuple[str, ...], frame: pl.DataFrame) -> None:
     with connection.cursor() as cursor:
         if _on_postgres():
-            copy_sql = f"COPY {STAGING} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT csv)"
+            copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
             with cursor.cursor.copy(copy_sql) as copy:
                 for chunk in frame.iter_slices(50_000):
                     copy.write(chunk.write_csv(include_header=False))
         else:
-            placeholders = ", ".join(["%s"] * len(_COLUMNS))
-            insert = f"INSERT INTO {STAGING} VALUES ({placeholders})"
+            placeholders = ", ".join(["%s"] * len(columns))
+            insert = f"INSERT INTO {table} VALUES ({placeholders})"
             for chunk in frame.iter_slices(50_000):
                 cursor.executemany(insert, chunk.rows())
 
@@ -141,13 +168,44 @@ def _database_text(rows: pl.DataFrame, *, time_zone: str) -> pl.DataFrame:
     return rows.rename({ROW: "row_number"}).with_columns(*as_utc, *booleans).select(_COLUMNS)
 
 
-def finish_staging() -> None:
-    """Give the planner what it needs for the joins to come."""
+def finish_staging() -> bool:
+    """Index the staged rows by code (every later statement joins them to the dossiers by code)
+    and give the planner statistics. Returns whether the staged codes are all distinct: the
+    index is created unique first, which costs nothing more when they are."""
+    unique = True
     with connection.cursor() as cursor:
-        # Every later statement joins the staged rows to the dossiers by code.
-        cursor.execute(f"CREATE INDEX {STAGING}_code ON {STAGING} (code)")
+        try:
+            with transaction.atomic():  # a savepoint inside a caller's transaction
+                cursor.execute(f"CREATE UNIQUE INDEX {STAGING}_code ON {STAGING} (code)")
+        except IntegrityError:
+            unique = False
+            cursor.execute(f"CREATE INDEX {STAGING}_code ON {STAGING} (code)")
         if _on_postgres():
             cursor.execute(f"ANALYZE {STAGING}")
+    return unique
+
+
+def repeated_codes(*, staged_unique: bool) -> list[tuple[str | None, int, int]]:
+    """(code, first row, last row) of every code that more than one row of the file carries
+    (staged or rejected; rows without a code count as one code, as the row checks group them).
+    When the staged codes are distinct only codes of rejected rows can repeat."""
+    rows = (
+        f"SELECT code, row_number FROM {STAGING}"
+        if not staged_unique
+        else f"SELECT code, row_number FROM {STAGING} WHERE code IN (SELECT code FROM {REJECTED})"
+    )
+    sql = (
+        f"SELECT code, MIN(row_number), MAX(row_number) FROM ({rows} "
+        f"UNION ALL SELECT code, row_number FROM {REJECTED}) codes "
+        "GROUP BY code HAVING COUNT(*) > 1"
+    )
+    with connection.cursor() as cursor:
+        if staged_unique:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {REJECTED})")
+            if not cursor.fetchone()[0]:
+                return []
+        cursor.execute(sql)
+        return cursor.fetchall()
 
 
 def unstage_paid_without_a_fee() -> list[tuple[int, str]]:

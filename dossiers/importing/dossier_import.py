@@ -1,17 +1,20 @@
-"""Importing dossiers: rows are checked and staged chunk by chunk, then written set-wise."""
+"""Importing dossiers: rows are checked and staged batch by batch, then written set-wise."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import bisect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 from django.utils import timezone
 
-from agencies.models import Agency, Procedure
+from agencies.models import PROCEDURE_CODE_PATTERN, Agency, Procedure
 from agencies.selectors import agency_name_index, procedure_name_index
 from dossiers.importing import apply
-from dossiers.importing.base import Importer, Progress
+from dossiers.importing.base import CheckedFile, Importer, Progress
 from dossiers.importing.dossier_rows import (
+    NameLookups,
     UnresolvedName,
     given_facts,
     prepare,
@@ -25,6 +28,9 @@ from dossiers.importing.reading import ROW
 from dossiers.models import ImportUnresolvedName
 from dossiers.signals import dossiers_changed
 
+if TYPE_CHECKING:
+    from dossiers.importing.pipeline import Report, Stream
+
 PAID_WITHOUT_A_FEE = (
     "Thanh toán trực tuyến cần phí, lệ phí lớn hơn 0: hồ sơ đã lưu có phí bằng 0 và tệp không có "
     "cột phí, lệ phí; hãy thêm cột phí (LePhi, DanhSachLePhi hoặc «Phí, lệ phí (đồng)»)."
@@ -35,9 +41,36 @@ PORTAL_APOLOGY_KEPT = (
 )
 
 
+@dataclass
+class _Plan:
+    """What a pass over the file learnt of the whole file, for the next pass (if one is needed).
+
+    A pass reads the file batch by batch. Three things depend on rows of other batches; the
+    first pass guesses each and checks the guess at its end, and only a file where a guess was
+    wrong is read again with what the pass learnt (rare: in practice one pass):
+
+    * the headers: a JSON file's columns are the keys of all its records; a key first met after
+      the first batch means the file is read again with every column;
+    * a dossier code repeated in rows of different batches (the first row is imported, the
+      others rejected naming it): `first_rows` then names the first row of each repeated code;
+    * a procedure registered by a later batch's row (any row of the file may use a procedure
+      another row registers): `procedures` then holds every procedure the file registers.
+    """
+
+    headers: list[str] | None = None
+    first_rows: pl.DataFrame | None = None
+    procedures: pl.DataFrame | None = None
+
+
+_NO_PROCEDURES = pl.DataFrame(
+    schema={"procedure_code": pl.String, "procedure_name": pl.String, "domain": pl.String}
+)
+MAX_PASSES = 3
+
+
 class DossierImport(Importer):
     columns: ClassVar = DOSSIER_COLUMNS
-    chunk_rows: ClassVar[int] = 200_000  # bounds memory and paces the progress bar
+    streams: ClassVar[bool] = True
 
     def __enter__(self) -> DossierImport:
         self._staging = apply.staging_table()
@@ -47,8 +80,27 @@ class DossierImport(Importer):
     def __exit__(self, *exc_info: object) -> None:
         self._staging.__exit__(*exc_info)
 
-    def check(self, frame: pl.DataFrame, *, headers: dict[str, str], progress: Progress):
-        require_columns(headers, file_name=self.batch.original_name)
+    @classmethod
+    def require(cls, headers: dict[str, str], *, file_name: str) -> None:
+        require_columns(headers, file_name=file_name)
+
+    def check_stream(self, stream: Stream, *, progress: Progress, report: Report) -> CheckedFile:
+        """Check and stage the file batch by batch (memory holds one batch); see `_Plan`."""
+        plan = _Plan()
+        for attempt in range(MAX_PASSES):
+            if attempt:
+                apply.clear_staging()
+                report.clear()
+            plan, again = self._pass(stream, plan, progress=progress, report=report)
+            if not again:
+                return self._checked
+        # The third pass knows every column, repeated code and registration: never reached.
+        raise RuntimeError("the dossier file was not settled in three passes")
+
+    def _pass(
+        self, stream: Stream, plan: _Plan, *, progress: Progress, report: Report
+    ) -> tuple[_Plan, bool]:
+        headers, frames = stream.open(plan.headers)
         self.headers = headers
         self.facts = given_facts(headers)
         # Only a file with apology dates speaks for apologies (an empty one removes an imported
@@ -64,37 +116,83 @@ class DossierImport(Importer):
             ),
             "",
         )
-        self.outside_validity: list[pl.DataFrame] = []
-        procedures = set(Procedure.objects.values_list("code", flat=True))
-        frame, unresolved = prepare(
-            frame, agency_names=agency_name_index(), procedure_names=procedure_name_index()
+        names = NameLookups(
+            agency_names=agency_name_index(), procedure_names=procedure_name_index()
         )
-        _record_unresolved(self.batch.pk, unresolved)
-        self.new_procedures = procedures_to_register(frame, known=procedures)
-        procedures |= set(self.new_procedures.get_column("procedure_code").to_list())
-        errors, warnings = [], []
-        for offset in range(0, frame.height, self.chunk_rows):
-            chunk = frame.slice(offset, self.chunk_rows)
+        known = set(Procedure.objects.values_list("code", flat=True))
+        registered = plan.procedures if plan.procedures is not None else _NO_PROCEDURES
+        known |= set(registered.get_column("procedure_code").to_list())
+        self.outside_validity: list[pl.DataFrame] = []
+        warnings: list[pl.DataFrame] = []
+        batch_starts: list[int] = []
+        unknown_codes: set[str] = set()
+        rows = rejected = 0
+        for frame in frames:
+            batch_starts.append(frame.item(0, ROW))
+            frame = prepare(frame, names=names, first_rows=plan.first_rows)
+            if plan.procedures is None:  # registered as met: the first usable row wins
+                new = procedures_to_register(frame, known=known)
+                registered = pl.concat([registered, new])
+                known |= set(new.get_column("procedure_code").to_list())
             checked = validate_dossiers(
-                chunk,
+                frame,
                 headers=headers,
                 agencies=agencies,
-                procedures=procedures,
+                procedures=known,
                 time_zone=self.time_zone,
             )
             apply.stage_rows(checked.rows, time_zone=self.time_zone)
+            apply.stage_rejected(
+                frame.join(checked.errors.select(pl.col("row").alias(ROW)).unique(), on=ROW)
+                .select(pl.col(ROW).alias("row_number"), "code")
+                .sort("row_number")
+            )
+            if plan.procedures is None:
+                unknown_codes |= _unknown_procedures(frame, known)
             if validity.height:
                 self.outside_validity.append(
                     _outside_validity(checked.rows, validity, header=agency_header)
                 )
-            errors.append(checked.errors)
+            report(checked.errors)
+            rejected += checked.errors.get_column("row").n_unique()
             warnings.append(checked.warnings)
-            progress(offset + chunk.height)
-        apply.finish_staging()
+            rows += frame.height
+            progress(rows)
+        stream.refuse_nested(headers)
+        staged_unique = apply.finish_staging()
+
+        learnt = _Plan(headers=stream.headers(), first_rows=plan.first_rows, procedures=registered)
+        again = stream.headers() != stream.opened_with
+        if plan.first_rows is None:
+            repeated = apply.repeated_codes(staged_unique=staged_unique)
+            learnt.first_rows = pl.DataFrame(
+                [(code, first) for code, first, _ in repeated],
+                schema={"code": pl.String, "first_row": pl.Int64},
+                orient="row",
+            )
+            # Exact already when each repeated code's rows all lie in one batch.
+            again |= any(
+                _batch_of(first, batch_starts) != _batch_of(last, batch_starts)
+                for _, first, last in repeated
+            )
+        if plan.procedures is None:
+            # A row checked before the row that registers its procedure was rejected for it.
+            late = unknown_codes & set(registered.get_column("procedure_code").to_list())
+            again |= bool(late)
+        if again:
+            if learnt.headers != stream.opened_with:
+                learnt.procedures = None  # with the other columns, registrations found anew
+            return learnt, True
+
+        self.new_procedures = registered
+        _record_unresolved(self.batch.pk, names.unresolved())
         if "paid_online" in self.facts and "fee" not in self.facts:
-            errors.append(self._paid_without_a_fee(headers))
+            paid = self._paid_without_a_fee(self.headers)
+            report(paid)
+            rejected += paid.get_column("row").n_unique()
         self.row_warnings = pl.concat(warnings) if warnings else no_errors()
-        return pl.concat(errors).sort("row", maintain_order=True) if errors else no_errors()
+        self._checked = CheckedFile(rows=rows, rejected=rejected)
+        return learnt, False
 
     def _paid_without_a_fee(self, headers: dict[str, str]) -> pl.DataFrame:
         rows = apply.unstage_paid_without_a_fee()
@@ -147,6 +245,17 @@ class DossierImport(Importer):
         if cells:
             dossiers_changed.send(sender=DossierImport, batch_id=self.batch.pk)
         return counts
+
+
+def _batch_of(row: int, starts: list[int]) -> int:
+    return bisect.bisect_right(starts, row)
+
+
+def _unknown_procedures(frame: pl.DataFrame, known: set[str]) -> set[str]:
+    """The well-formed procedure codes of the batch that are not (yet) known."""
+    codes = frame.get_column("p_code").drop_nulls().unique()
+    codes = codes.filter(codes.str.contains(PROCEDURE_CODE_PATTERN))
+    return {code for code in codes.to_list() if code not in known}
 
 
 def _validity_frame() -> pl.DataFrame:

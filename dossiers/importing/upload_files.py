@@ -52,13 +52,15 @@ def declared_size(path: Path | None, uploaded_file: IO[bytes] | None) -> int:
 
 
 def copy_bounded(
-    copy: IO[bytes], *, path: Path | None, uploaded_file: IO[bytes] | None, limit: int
+    copy: IO[bytes], *, path: Path | None, uploaded_file: IO[bytes] | None, limit: int | None
 ) -> str:
-    """Copy the given file into `copy`, up to `limit` bytes.
+    """Copy the given file into `copy`, up to `limit` bytes (None: any size).
 
     Returns "ok", "unreadable" (the path cannot be read) or "too_large" (more than `limit`
     bytes: the copy stops there).
     """
+    if limit is None:
+        limit = float("inf")
     if declared_size(path, uploaded_file) > limit:
         return "too_large"
     try:

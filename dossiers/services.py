@@ -430,10 +430,18 @@ def _check_and_write(batch: ImportBatch, *, write: bool) -> Counts:
     with pipeline.checked(batch) as importer:
         if write:
             _wait_for_earlier_applies(batch)
+            started = time.perf_counter()
             with transaction.atomic():
                 _advisory_lock(_WRITE_LOCK)
                 counts = importer.write()
                 _audit_apply(batch, counts, action=importer.audit_action)
+                committing = time.perf_counter()
+            logger.info(
+                "import batch %s: write transaction %.2f s, of which COMMIT %.2f s",
+                batch.pk,
+                time.perf_counter() - started,
+                time.perf_counter() - committing,
+            )
         else:
             counts = importer.count()
         pipeline.store_messages(batch, importer.warnings(), warning=True)

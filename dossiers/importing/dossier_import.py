@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,6 +26,7 @@ from dossiers.importing.dossier_rows import (
 from dossiers.importing.headers import DOSSIER_COLUMNS
 from dossiers.importing.outcome import ERROR_SCHEMA, Counts, no_errors
 from dossiers.importing.reading import ROW
+from dossiers.importing.timing import Stopwatch
 from dossiers.models import ImportUnresolvedName
 from dossiers.signals import dossiers_changed
 
@@ -62,6 +64,8 @@ class _Plan:
     procedures: pl.DataFrame | None = None
 
 
+logger = logging.getLogger(__name__)
+
 _NO_PROCEDURES = pl.DataFrame(
     schema={"procedure_code": pl.String, "procedure_name": pl.String, "domain": pl.String}
 )
@@ -87,6 +91,7 @@ class DossierImport(Importer):
     def check_stream(self, stream: Stream, *, progress: Progress, report: Report) -> CheckedFile:
         """Check and stage the file batch by batch (memory holds one batch); see `_Plan`."""
         plan = _Plan()
+        self.clock = Stopwatch()
         for attempt in range(MAX_PASSES):
             if attempt:
                 apply.clear_staging()
@@ -127,39 +132,46 @@ class DossierImport(Importer):
         batch_starts: list[int] = []
         unknown_codes: set[str] = set()
         rows = rejected = 0
-        for frame in frames:
+        clock = self.clock
+        for frame in clock.timed("read", frames):
             batch_starts.append(frame.item(0, ROW))
-            frame = prepare(frame, names=names, first_rows=plan.first_rows)
-            if plan.procedures is None:  # registered as met: the first usable row wins
-                new = procedures_to_register(frame, known=known)
-                registered = pl.concat([registered, new])
-                known |= set(new.get_column("procedure_code").to_list())
-            checked = validate_dossiers(
-                frame,
-                headers=headers,
-                agencies=agencies,
-                procedures=known,
-                time_zone=self.time_zone,
-            )
-            apply.stage_rows(checked.rows, time_zone=self.time_zone)
-            apply.stage_rejected(
-                frame.join(checked.errors.select(pl.col("row").alias(ROW)).unique(), on=ROW)
-                .select(pl.col(ROW).alias("row_number"), "code")
-                .sort("row_number")
-            )
-            if plan.procedures is None:
-                unknown_codes |= _unknown_procedures(frame, known)
-            if validity.height:
-                self.outside_validity.append(
-                    _outside_validity(checked.rows, validity, header=agency_header)
+            with clock.stage("prepare"):
+                frame = prepare(frame, names=names, first_rows=plan.first_rows)
+                if plan.procedures is None:  # registered as met: the first usable row wins
+                    new = procedures_to_register(frame, known=known)
+                    registered = pl.concat([registered, new])
+                    known |= set(new.get_column("procedure_code").to_list())
+            with clock.stage("check"):
+                checked = validate_dossiers(
+                    frame,
+                    headers=headers,
+                    agencies=agencies,
+                    procedures=known,
+                    time_zone=self.time_zone,
                 )
-            report(checked.errors)
-            rejected += checked.errors.get_column("row").n_unique()
-            warnings.append(checked.warnings)
-            rows += frame.height
-            progress(rows)
+            with clock.stage("stage (COPY)"):
+                apply.stage_rows(checked.rows, time_zone=self.time_zone)
+                apply.stage_rejected(
+                    frame.join(checked.errors.select(pl.col("row").alias(ROW)).unique(), on=ROW)
+                    .select(pl.col(ROW).alias("row_number"), "code")
+                    .sort("row_number")
+                )
+            with clock.stage("check"):
+                if plan.procedures is None:
+                    unknown_codes |= _unknown_procedures(frame, known)
+                if validity.height:
+                    self.outside_validity.append(
+                        _outside_validity(checked.rows, validity, header=agency_header)
+                    )
+            with clock.stage("row errors"):
+                report(checked.errors)
+                rejected += checked.errors.get_column("row").n_unique()
+                warnings.append(checked.warnings)
+                rows += frame.height
+                progress(rows)
         stream.refuse_nested(headers)
-        staged_unique = apply.finish_staging()
+        with clock.stage("staging index"):
+            staged_unique = apply.finish_staging()
 
         learnt = _Plan(headers=stream.headers(), first_rows=plan.first_rows, procedures=registered)
         again = stream.headers() != stream.opened_with
@@ -208,7 +220,13 @@ class DossierImport(Importer):
         )
 
     def count(self) -> Counts:
-        return apply.count_changes(with_apologies=self.with_apologies, facts=self.facts)
+        with self.clock.stage("counts"):
+            counts = apply.count_changes(with_apologies=self.with_apologies, facts=self.facts)
+        self._log_timings()
+        return counts
+
+    def _log_timings(self) -> None:
+        logger.info("dossier import batch %s: %s", self.batch.pk, self.clock.summary())
 
     def warnings(self) -> pl.DataFrame:
         rows = apply.portal_apology_conflicts() if self.with_apologies else []
@@ -227,21 +245,33 @@ class DossierImport(Importer):
         )
 
     def write(self) -> Counts:
+        clock = self.clock
+        try:
+            return self._write(clock)
+        finally:
+            self._log_timings()
+
+    def _write(self, clock: Stopwatch) -> Counts:
         now = timezone.now()
         apply.register_procedures(self.new_procedures)
-        counts = apply.count_changes(with_apologies=self.with_apologies, facts=self.facts)
+        with clock.stage("counts"):
+            counts = apply.count_changes(with_apologies=self.with_apologies, facts=self.facts)
         if not counts.created and not counts.updated:
             return counts  # a re-imported file: nothing to write, nothing touched
-        cells = apply.touched_cells(
-            with_apologies=self.with_apologies,
-            today=timezone.localdate(now),
-            time_zone=self.time_zone,
-            facts=self.facts,
-        )
-        apply.upsert_dossiers(batch_id=self.batch.pk, now=now, facts=self.facts)
+        with clock.stage("touched cells"):
+            cells = apply.touched_cells(
+                with_apologies=self.with_apologies,
+                today=timezone.localdate(now),
+                time_zone=self.time_zone,
+                facts=self.facts,
+            )
+        with clock.stage("dossier upsert"), apply.foreign_keys_checked_at_once(counts.created):
+            apply.upsert_dossiers(batch_id=self.batch.pk, now=now, facts=self.facts)
         if self.with_apologies:
-            apply.upsert_apologies(now=now)
-        apply.record_touched_cells(cells)
+            with clock.stage("apology upsert"):
+                apply.upsert_apologies(now=now)
+        with clock.stage("touched cells"):
+            apply.record_touched_cells(cells)
         if cells:
             dossiers_changed.send(sender=DossierImport, batch_id=self.batch.pk)
         return counts

@@ -42,7 +42,7 @@ from dossiers.importing.json_records import JsonRecords
 from dossiers.importing.outcome import ImportRefused
 
 ROW = "_row"  # the row number as the user sees it in the file (the header is row 1)
-BATCH_ROWS = 100_000
+BATCH_ROWS = 50_000  # about 400 MB peak for an import process (docs/benchmarks.md)
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".json")
 
 # The XLSX reader's bounds (docs/reliability.md, "Spreadsheet bombs"), and the child's own.
@@ -163,7 +163,7 @@ def _csv(path: Path, file_name: str, batch_rows: int) -> tuple[list[str], Iterat
     return headers, _csv_frames(_chain(first, blocks), headers, file_name, batch_rows, options)
 
 
-CSV_BLOCK_BYTES = 16 * 1024 * 1024  # the text read at once; polars parses it in parallel
+CSV_BLOCK_BYTES = 8 * 1024 * 1024  # the text read at once; polars parses it in parallel
 
 
 def _csv_blocks(path: Path) -> Iterator[bytes]:
@@ -188,7 +188,8 @@ def _last_record_end(data: bytes) -> int:
     newlines = np.flatnonzero(array == _NEWLINE)
     if not newlines.size:
         return 0
-    quotes_before = np.cumsum(array == _QUOTE, dtype=np.int64)[newlines]
+    quotes = np.flatnonzero(array == _QUOTE)
+    quotes_before = np.searchsorted(quotes, newlines)  # quotes before each newline
     outside = newlines[quotes_before % 2 == 0]
     return int(outside[-1]) + 1 if outside.size else 0
 

@@ -266,7 +266,12 @@ class DossierImport(Importer):
                 facts=self.facts,
             )
         with clock.stage("dossier upsert"), apply.foreign_keys_checked_at_once(counts.created):
-            apply.upsert_dossiers(batch_id=self.batch.pk, now=now, facts=self.facts)
+            apply.upsert_dossiers(
+                batch_id=self.batch.pk,
+                now=now,
+                facts=self.facts,
+                only_new=not counts.updated and not counts.unchanged,
+            )
         if self.with_apologies:
             with clock.stage("apology upsert"):
                 apply.upsert_apologies(now=now)

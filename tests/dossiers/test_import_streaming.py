@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
-from dossiers.importing import reading
+from dossiers.importing import apply, reading
 from dossiers.models import Apology, Dossier, ImportBatch, ImportStatus
 from dossiers.services import import_batch_create
 from tests.dossiers.conftest import dossier_csv, run_import
@@ -165,3 +165,35 @@ def test_the_command_takes_a_dossier_file_over_the_web_bound(
     assert batch.status == ImportStatus.REFUSED
     assert "quá lớn" in batch.refusal
     assert not batch.file
+
+
+def _foreign_keys() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'dossiers_dossier'::regclass AND contype = 'f' ORDER BY conname"
+        )
+        return cursor.fetchall()
+
+
+def test_a_bulk_load_checks_the_foreign_keys_at_once_and_keeps_them(
+    catalogue, write_file, monkeypatch
+):
+    monkeypatch.setattr(apply, "BULK_FOREIGN_KEY_ROWS", 1)  # every load counts as bulk here
+    before = _foreign_keys()
+    assert len(before) == 2 and "DEFERRABLE INITIALLY DEFERRED" in before[0][1]
+
+    outcome = run_import("import_dossiers", write_file(dossier_csv(MIXED_ROWS)))
+
+    assert outcome.stdout.strip() == "created 7, updated 0, unchanged 0, rejected 7"
+    assert _foreign_keys() == before
+
+
+def test_a_row_naming_no_agency_makes_the_bulk_load_fail_whole(catalogue, write_file):
+    run_import("import_dossiers", write_file(dossier_csv([{"code": "D-1"}])))
+    loading = apply.foreign_keys_checked_at_once(10**6)
+    with pytest.raises(IntegrityError), transaction.atomic(), loading:
+        assert _foreign_keys() == []  # dropped for the load
+        Dossier.objects.filter(code="D-1").update(agency_id=987654)
+    assert len(_foreign_keys()) == 2  # rolled back with the load
+    assert Dossier.objects.get(code="D-1").agency.code == "HL-TT"

@@ -15,6 +15,8 @@ the batches already read are deleted), as when the file was read whole before an
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,6 +128,7 @@ class Stream:
         self.batch, self.importer_class = batch, importer_class
         self.columns = importer_class.columns
         self.source: Source | None = None
+        self.reader: _Prefetch | None = None
         self.opened_with: list[str] = []
 
     def path(self) -> Path:
@@ -179,7 +182,8 @@ class Stream:
             keyed(with_headers(frame, opened_with), matched, self.columns)
             for frame in source.batches
         )
-        return matched, _read_errors(frames, name)
+        self.reader = _Prefetch(_read_errors(frames, name))
+        return matched, iter(self.reader)
 
     def _match(self, headers: list[str]) -> dict[str, str]:
         name = self.batch.original_name
@@ -197,11 +201,66 @@ class Stream:
             refuse_nested(self.source.nested, matched, self.columns, file_name=name)
 
     def close(self) -> None:
+        if self.reader is not None:
+            self.reader.stop()
+            self.reader = None
         if self.source is not None:
             close = getattr(self.source.batches, "close", None)
             if close is not None:
                 close()  # ends an XLSX reading child
             self.source = None
+
+
+class _Prefetch:
+    """Reads the next batch in a thread while the caller checks and stages the current one.
+
+    Parsing a batch (polars for CSV, Python's JSON scanner for JSON) and checking and staging
+    the previous one (polars, then PostgreSQL's COPY) then share the two cores instead of taking
+    turns. At most one batch waits read ahead, so memory holds about two batches. The thread
+    only reads the file: it never touches the database. An error it meets (a refusal of the
+    file) is raised to the caller at that batch, in the file's order.
+    """
+
+    _END = object()
+
+    def __init__(self, frames: Iterator[pl.DataFrame]) -> None:
+        self.frames = frames
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="import-reader", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            for frame in self.frames:
+                if not self._put(frame):
+                    return
+            self._put(self._END)
+        except BaseException as exc:  # handed to the caller, raised there
+            self._put(exc)
+
+    def _put(self, item: object) -> bool:
+        while not self.stopping.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        while True:
+            item = self.queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def stop(self) -> None:
+        """Stop reading ahead and wait for the thread (before the file's reader is closed)."""
+        self.stopping.set()
+        self.thread.join()
 
 
 def _read_errors(frames: Iterator[pl.DataFrame], file_name: str) -> Iterator[pl.DataFrame]:

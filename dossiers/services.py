@@ -105,8 +105,7 @@ def import_file(
     """Store, validate and (unless `dry_run` or refused) apply one file; return its batch.
 
     A file of a kind whose import streams it in bounded memory (dossiers) is taken whatever its
-    size; the other kinds, read whole, and every web upload are bounded by
-    IMPORT_MAX_UPLOAD_BYTES."""
+    size; the other kinds, read whole, are bounded by IMPORT_MAX_WHOLE_FILE_BYTES."""
     batch = import_batch_create(
         kind=kind,
         path=path,
@@ -116,7 +115,7 @@ def import_file(
         user=user,
         source=source,
         original_name=original_name,
-        max_bytes=None if kind in ImportKind.values and importer_for(kind).streams else "setting",
+        max_bytes=None if _streamed(kind) else "setting",
     )
     if batch.status == ImportStatus.REFUSED:
         return batch
@@ -141,8 +140,8 @@ def import_batch_create(
 ) -> ImportBatch:
     """Keep a copy of the file (named by its checksum) in a new pending batch.
 
-    A file over `max_bytes` (by default IMPORT_MAX_UPLOAD_BYTES; None: no bound) is refused
-    without being kept."""
+    A file over `max_bytes` (by default IMPORT_MAX_UPLOAD_BYTES; None: no bound), or for a kind
+    read whole over IMPORT_MAX_WHOLE_FILE_BYTES, is refused without being kept."""
     if kind not in ImportKind.values:
         raise ValueError(f"unknown import kind {kind!r}")
     if (path is None) == (uploaded_file is None):
@@ -152,6 +151,9 @@ def import_batch_create(
         original_name or (path.name if path else getattr(uploaded_file, "name", ""))
     )
     limit = settings.IMPORT_MAX_UPLOAD_BYTES if max_bytes == "setting" else max_bytes
+    if not _streamed(kind):  # read whole: bounded however it comes
+        whole = settings.IMPORT_MAX_WHOLE_FILE_BYTES
+        limit = whole if limit is None else min(limit, whole)
     with tempfile.TemporaryFile() as copy:
         outcome = copy_bounded(copy, path=path, uploaded_file=uploaded_file, limit=limit)
         size, digest = measure(copy)
@@ -170,7 +172,7 @@ def import_batch_create(
             # Not kept: the point of the bound is not to store it.
             batch.sha256, batch.size = "", max(size, declared_size(path, uploaded_file))
             batch.status = ImportStatus.REFUSED
-            batch.refusal = too_large_message(batch.original_name, batch.size)
+            batch.refusal = too_large_message(batch.original_name, batch.size, limit)
             batch.finished_at = timezone.now()
             batch.save()
             return batch
@@ -181,6 +183,11 @@ def import_batch_create(
             batch.finished_at = timezone.now()
         batch.save()
     return batch
+
+
+def _streamed(kind: str) -> bool:
+    """Whether the kind's import reads its file in bounded batches (dossiers) or whole."""
+    return kind in ImportKind.values and importer_for(kind).streams
 
 
 def import_upload_start(

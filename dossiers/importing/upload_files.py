@@ -17,8 +17,8 @@ from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
 
 
-def too_large_message(name: str, size: int) -> str:
-    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+def too_large_message(name: str, size: int, limit: int | None = None) -> str:
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES if limit is None else limit
     return (
         f"Tệp {name} quá lớn ({filesizeformat(size)}); chỉ nhận tệp tối đa "
         f"{filesizeformat(limit)}. Hãy chia tệp thành nhiều phần."

@@ -197,3 +197,17 @@ def test_a_row_naming_no_agency_makes_the_bulk_load_fail_whole(catalogue, write_
         Dossier.objects.filter(code="D-1").update(agency_id=987654)
     assert len(_foreign_keys()) == 2  # rolled back with the load
     assert Dossier.objects.get(code="D-1").agency.code == "HL-TT"
+
+
+def test_a_file_read_whole_stays_bounded_when_given_to_the_command(write_file, settings, db):
+    settings.IMPORT_MAX_WHOLE_FILE_BYTES = 100
+    content = "Mã đơn vị,Tên đơn vị,Cấp\n" + "X,Đơn vị,tinh\n" * 20  # 397 bytes in UTF-8
+    path = write_file(content, "don_vi.csv")
+
+    outcome = run_import("import_agencies", path)
+
+    assert outcome.exit_code == 1
+    assert outcome.error == (
+        "Tệp don_vi.csv quá lớn (397\u00a0byte); chỉ nhận tệp tối đa 100\u00a0byte. "
+        "Hãy chia tệp thành nhiều phần."
+    )

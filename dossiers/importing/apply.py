@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import polars as pl
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from agencies.models import Domain, Procedure
 from dossiers.importing.dossier_rows import STAGED_COLUMNS
@@ -97,9 +97,37 @@ def _tables() -> dict[str, str]:
 REJECTED = "import_staging_rejected"
 
 
+# PostgreSQL memory for an import's session (server side; the importing process does not grow).
+# The staging table lives in temp_buffers (8 MB by default: 3,000,000 staged rows went to disk
+# and came back for every statement); its index is built with maintenance_work_mem, and the
+# upsert sorts and the counts hash with work_mem (4 MB by default: sorts spilled to disk).
+# Local buffers are taken as used and freed with the session; temp_buffers can only be set
+# before the session's first temporary table (a later import on the same connection keeps
+# the value it has). Measured in docs/benchmarks.md.
+SESSION_MEMORY = {"temp_buffers": "1GB", "work_mem": "256MB", "maintenance_work_mem": "512MB"}
+
+
+def _set_session_memory() -> None:
+    for name, value in SESSION_MEMORY.items():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint if nested
+                cursor.execute(f"SET {name} = '{value}'")
+        except DatabaseError:
+            pass  # temp_buffers after a temporary table was used: the session keeps its value
+
+
+def _reset_session_memory() -> None:
+    with connection.cursor() as cursor:
+        for name in SESSION_MEMORY:
+            if name != "temp_buffers":
+                cursor.execute(f"RESET {name}")
+
+
 @contextmanager
 def staging_table() -> Iterator[None]:
     """Temporary tables for this connection's import, dropped afterwards."""
+    if _on_postgres():
+        _set_session_memory()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
         cursor.execute(f"DROP TABLE IF EXISTS {REJECTED}")
@@ -117,6 +145,8 @@ def staging_table() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
             cursor.execute(f"DROP TABLE IF EXISTS {REJECTED}")
+        if _on_postgres():
+            _reset_session_memory()
 
 
 def clear_staging() -> None:

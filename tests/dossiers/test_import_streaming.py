@@ -8,7 +8,7 @@ import json
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from dossiers.importing import apply, reading
+from dossiers.importing import apply, json_records, reading
 from dossiers.models import Apology, Dossier, ImportBatch, ImportStatus
 from dossiers.services import import_batch_create
 from tests.dossiers.conftest import dossier_csv, run_import
@@ -211,3 +211,43 @@ def test_a_file_read_whole_stays_bounded_when_given_to_the_command(write_file, s
         "Tệp don_vi.csv quá lớn (397\u00a0byte); chỉ nhận tệp tối đa 100\u00a0byte. "
         "Hãy chia tệp thành nhiều phần."
     )
+
+
+def _one_per_line(records: list) -> str:
+    return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]\n"
+
+
+SYNC = {
+    "MaCoQuan": "HL-TT",
+    "MaTTHC": "1.001193.000.00.00.H48",
+    "NgayTiepNhan": "20230612083000",
+    "NgayHenTra": "20230615235959",
+    "DanhSachLePhi": [{"TenPhiLePhi": "Lệ phí", "Gia": 20000.0}],
+}
+JSON_FILES = {
+    "one record per line": _one_per_line(
+        [{**SYNC, "MaHoSo": f"J-{n}", "KenhThucHien": 1 + n % 3} for n in range(40)]
+        + [{**SYNC, "MaHoSo": "J-bad", "NgayTiepNhan": "2023-13-45"}]
+    ),
+    "records over several lines": json.dumps(
+        {"data": [{**SYNC, "MaHoSo": f"K-{n}"} for n in range(12)]}, indent=2
+    ),
+    "a trailing comma": _one_per_line([{**SYNC, "MaHoSo": "T-1"}]).replace("}\n]", "},\n]"),
+    "cut off": _one_per_line([{**SYNC, "MaHoSo": f"C-{n}"} for n in range(9)])[:-60],
+    "an element that is no record": _one_per_line([{**SYNC, "MaHoSo": "E-1"}, 7, {}]),
+    "text after the array": _one_per_line([{**SYNC, "MaHoSo": "X-1"}]) + "[]\n",
+}
+
+
+@pytest.mark.parametrize("name", JSON_FILES)
+def test_json_lines_read_at_once_give_what_one_by_one_gives(
+    catalogue, write_file, monkeypatch, name
+):
+    path = write_file(JSON_FILES[name], "ho_so.json")
+    monkeypatch.setattr(json_records, "_READ_BYTES", 300)  # many windows, records cut by them
+    at_once = outcome_with(monkeypatch, 7, path)
+    monkeypatch.setattr(json_records._Text, "whole_lines", lambda self: None)
+    assert outcome_with(monkeypatch, 7, path) == at_once
+    if name == "one record per line":
+        assert at_once["stdout"].strip() == "created 40, updated 0, unchanged 0, rejected 1"
+        assert {d[6] for d in at_once["dossiers"]} == {20000}

@@ -463,7 +463,7 @@ def render_markdown(result: dict) -> str:
             [
                 "Import ÷ COPY per round: "
                 + ", ".join(f"{r:.2f}" for r in ratios)
-                + f" (median {sorted(ratios)[len(ratios) // 2]:.2f})."
+                + f" (worst {max(ratios):.2f})."
             ]
             if len(ratios) > 1
             else []

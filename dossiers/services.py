@@ -54,6 +54,7 @@ from django.utils import timezone
 
 from agencies.audit import audit_record
 from dossiers.importing import pipeline
+from dossiers.importing.headers import known_labels
 from dossiers.importing.outcome import Counts, ImportRefused
 from dossiers.importing.reading import ROW, read_table
 from dossiers.importing.registry import importer_for
@@ -602,7 +603,10 @@ def import_batch_errors_write(*, batch: ImportBatch, path: Path) -> int:
         )
     elif not errors.is_empty() and errors.get_column("Dòng").drop_nulls().len():
         table = read_table(
-            Path(batch.file.path), file_name=batch.original_name, sheet=batch.sheet or None
+            Path(batch.file.path),
+            file_name=batch.original_name,
+            sheet=batch.sheet or None,
+            known=known_labels(importer_for(batch.kind).columns),
         )
         cells = table.frame.rename({ROW: "Dòng"})
         cells = cells.select("Dòng", *[c for c in table.headers if c not in errors.columns])

@@ -24,17 +24,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import re
 import resource
 import struct
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from lxml import etree
+
+from dossiers.importing.labels import HEADER_SEARCH_ROWS, header_row_index
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -356,8 +360,8 @@ def iter_rows(
         strings = _shared_strings(book, found, file_name=file_name, limits=limits)
         styles = found.styles
         too_many = (
-            f"Trang tính «{found.name}» của tệp {file_name} có quá {_number(limits.cells)} ô; "
-            "hãy chia tệp."
+            f"Trang tính «{found.name}» của tệp {file_name} có hơn {_number(limits.cells)} ô, "
+            f"vượt giới hạn {_number(limits.cells)} ô; hãy chia tệp."
         )
         with book.open(found.member) as handle:
             counted = _Counted(
@@ -476,9 +480,19 @@ def _frame(out, kind: bytes, payload: bytes) -> None:
     out.write(kind + struct.pack(">I", len(payload)) + payload)
 
 
-def _send_rows(out, path: str, file_name: str, sheet: str | None, limits: Limits) -> None:
+def _send_rows(
+    out,
+    path: str,
+    file_name: str,
+    sheet: str | None,
+    limits: Limits,
+    known: frozenset[str] = frozenset(),
+) -> None:
     """Send the sheet's rows, refusing it once its text passes `limits.text_bytes`: the parent
-    holds every cell, so a workbook may give it no more text than a CSV upload could."""
+    holds every cell, so a workbook may give it no more text than a CSV upload could.
+
+    The header row is the first row, or, below a title, the first of the first rows holding
+    `known` headers (`labels.header_row_index`); the rows above it are not sent."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     width = None
@@ -498,7 +512,10 @@ def _send_rows(out, path: str, file_name: str, sheet: str | None, limits: Limits
         buffer.truncate()
         return len(payload)
 
-    for number, cells in iter_rows(path, file_name=file_name, sheet=sheet, limits=limits):
+    rows = iter_rows(path, file_name=file_name, sheet=sheet, limits=limits)
+    first = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    start = header_row_index([cells for _, cells in first], known)
+    for number, cells in itertools.chain(first[start:], rows):
         if width is None:
             header = ["" if c is None else c for c in cells]
             width = len(header)
@@ -515,13 +532,24 @@ def _send_rows(out, path: str, file_name: str, sheet: str | None, limits: Limits
         flush()
 
 
+def _out_of_memory(exc: Exception) -> bool:
+    """Python's MemoryError, or the same failure as zlib (Z_MEM_ERROR, -4) or libxml2 say it."""
+    if isinstance(exc, MemoryError):
+        return True
+    if isinstance(exc, zlib.error):
+        return "Error -4 " in str(exc)
+    return isinstance(exc, etree.LxmlError) and "memory" in str(exc).lower()
+
+
 def main(argv: list[str]) -> int:
     """The child's body: `python -m dossiers.importing.xlsx_reader PATH NAME SHEET LIMITS`,
     LIMITS a JSON object of `Limits` fields plus "memory_bytes" and "cpu_seconds", the bounds
-    the child puts on itself before reading anything."""
+    the child puts on itself before reading anything, and "header_labels", the kind's known
+    headers (normalised) by which a header row below a title is found."""
     path, file_name, sheet, limits_json = argv
     options = json.loads(limits_json)
     memory, cpu = options.pop("memory_bytes", None), options.pop("cpu_seconds", None)
+    known = frozenset(options.pop("header_labels", ()))
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     if cpu:
@@ -529,15 +557,16 @@ def main(argv: list[str]) -> int:
     limits = Limits(**options)
     out = sys.stdout.buffer
     try:
-        _send_rows(out, path, file_name, sheet or None, limits)
+        _send_rows(out, path, file_name, sheet or None, limits, known)
     except XlsxRefused as exc:
         _frame(out, b"E", str(exc).encode())
-    except MemoryError:
-        bound = f" (giới hạn {number_text(memory // 2**20)} MB)" if memory else ""
-        message = f"Tệp Excel {file_name} cần quá nhiều bộ nhớ để đọc{bound}; hãy chia tệp."
-        _frame(out, b"E", message.encode())
     except Exception as exc:  # a corrupt workbook: zip, deflate, XML or value errors
-        _frame(out, b"E", f"Không đọc được tệp Excel {file_name}: {exc}.".encode())
+        if _out_of_memory(exc):
+            bound = f" (giới hạn {number_text(memory // 2**20)} MB)" if memory else ""
+            message = f"Tệp Excel {file_name} cần quá nhiều bộ nhớ để đọc{bound}; hãy chia tệp."
+        else:
+            message = f"Không đọc được tệp Excel {file_name}: {exc}."
+        _frame(out, b"E", message.encode())
     _frame(out, b"D", b"")
     out.flush()
     return 0

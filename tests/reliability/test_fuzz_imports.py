@@ -1,10 +1,11 @@
 """Hostile input: property-based fuzzing of the importers (hypothesis).
 
 Random bytes, random cells under the known headers, random header sets, as CSV and XLSX, for
-dossiers, agencies and procedures; hand-built workbooks around the spreadsheet bounds. Whatever the file, the import ends either applied (every
-row counted once: created + updated + unchanged + rejected = rows read) or refused with its
-one-sentence reason, and a refused file writes nothing. Never "failed": that status is what
-an unhandled exception inside the importer turns into.
+dossiers, agencies and procedures; hand-built workbooks around the spreadsheet bounds.
+Whatever the file, the import ends either applied (every row counted once: created + updated
++ unchanged + rejected = rows read) or refused with its one-sentence reason, and a refused
+file writes nothing. Never "failed": that status is what an unhandled exception inside the
+importer turns into. A workbook past a spreadsheet bound is refused naming the limit.
 
 Bounded for the suite's time: EXAMPLES cases per test (the count is in docs/benchmarks.md),
 no deadline (the first PostgreSQL call of a run is slow), no example database on disk.
@@ -284,8 +285,9 @@ BOUND_TEXT = st.text(st.sampled_from(list("aăâbđêôơưÁàẢãẠ09 -/&<>\
 
 
 @st.composite
-def _bounded_workbook(draw) -> tuple[bytes, bool]:
-    """A dossier workbook and whether it passes one of SMALL's bounds."""
+def _bounded_workbook(draw) -> tuple[dict, bool]:
+    """A dossier workbook's parts (`write_workbook`'s arguments) and whether it passes one of
+    SMALL's bounds."""
     keys = ["code", *GOOD[ImportKind.DOSSIERS]]
     width = draw(st.integers(len(keys) - 2, 20))
     headers = [DOSSIER_HEADER[k] for k in keys][:width] + [f"Thêm {n}" for n in range(width - 12)]
@@ -347,22 +349,22 @@ def _bounded_workbook(draw) -> tuple[bytes, bool]:
             or rows_claimed * columns_claimed > SMALL.cells
         )
     event("past a bound" if over else "within the bounds")
-    with tempfile.TemporaryDirectory() as directory:
-        path = write_workbook(
-            Path(directory) / "book.xlsx",
-            xml,
-            dimension=f"A1:{column_letters(dimension[1] - 1)}{dimension[0]}" if dimension else None,
-            shared_strings=strings,
-            shared_count=claimed_strings,
-        )
-        return path.read_bytes(), over
+    claimed = f"A1:{column_letters(dimension[1] - 1)}{dimension[0]}" if dimension else None
+    return {
+        "rows": xml,
+        "dimension": claimed,
+        "shared_strings": strings,
+        "shared_count": claimed_strings,
+    }, over
 
 
 @FUZZ
 @given(workbook=_bounded_workbook())
 def test_dossier_xlsx_around_the_spreadsheet_bounds(catalogue_small, monkeypatch, workbook):
     monkeypatch.setattr(reading, "XLSX_LIMITS", SMALL)
-    data, over = workbook
+    parts, over = workbook  # shown as is when a case fails
+    with tempfile.TemporaryDirectory() as directory:
+        data = write_workbook(Path(directory) / "bien.xlsx", **parts).read_bytes()
     batch = _import_checked(ImportKind.DOSSIERS, "bien.xlsx", data)
     if over:
         assert batch.status == ImportStatus.REFUSED

@@ -100,7 +100,9 @@ def test_more_cells_than_the_bound_are_refused_though_none_were_claimed(
 ):
     bounds(monkeypatch, cells=1000)
     path = write_workbook(tmp_path / "o.xlsx", table_rows(dossier_rows(100)))  # 1.212 cells
-    assert refused(path) == "Trang tính «Hồ sơ» của tệp o.xlsx có quá 1.000 ô; hãy chia tệp."
+    assert refused(path) == (
+        "Trang tính «Hồ sơ» của tệp o.xlsx có hơn 1.000 ô, vượt giới hạn 1.000 ô; hãy chia tệp."
+    )
 
 
 def test_a_sheet_exactly_at_the_cell_bound_imports(catalogue, tmp_path, monkeypatch):
@@ -258,8 +260,13 @@ def test_the_child_killed_while_reading_is_a_refusal_naming_its_limits(
 
 
 def test_a_child_out_of_memory_is_a_refusal(catalogue, tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "XLSX_CHILD_MEMORY_BYTES", 8 << 20)  # less than Python itself maps
-    path = write_workbook(tmp_path / "bo-nho.xlsx", table_rows(dossier_rows(3)))
+    # Less address space than Python itself maps: the child cannot grow at all, and 4,8 MB of
+    # shared strings (random, so not a compression bomb) must be held to read the sheet.
+    monkeypatch.setattr(reading, "XLSX_CHILD_MEMORY_BYTES", 8 << 20)
+    strings = [os.urandom(12_000).hex() for _ in range(200)]
+    path = write_workbook(
+        tmp_path / "bo-nho.xlsx", table_rows(dossier_rows(3)), shared_strings=strings
+    )
     assert refused(path) == (
         "Tệp Excel bo-nho.xlsx cần quá nhiều bộ nhớ để đọc (giới hạn 8 MB); hãy chia tệp."
     )

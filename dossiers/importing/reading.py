@@ -39,7 +39,7 @@ from dossiers.importing.json_records import JsonRecords
 from dossiers.importing.labels import HEADER_SEARCH_ROWS, header_row_index
 from dossiers.importing.outcome import ImportRefused
 
-ROW = "_row"  # the row number as the user sees it in the file (the header is row 1)
+ROW = "_row"  # the row number as the user sees it in the file (a title may sit above the header)
 BATCH_ROWS = 100_000
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".json")
 

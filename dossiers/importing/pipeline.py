@@ -17,7 +17,7 @@ import polars as pl
 from django.conf import settings
 
 from dossiers.importing.base import Importer
-from dossiers.importing.headers import Column, match_headers
+from dossiers.importing.headers import Column, known_labels, match_headers
 from dossiers.importing.outcome import ImportRefused
 from dossiers.importing.reading import ROW, Table, read_table
 from dossiers.importing.registry import importer_for
@@ -31,8 +31,8 @@ def checked(batch: ImportBatch) -> Iterator[Importer]:
     Sets the batch's `total_rows`, `processed_rows` and `rejected` and stores its row errors.
     Raises ImportRefused when the file as a whole cannot be imported.
     """
-    table = read_file(batch)
     importer_class = importer_for(batch.kind)
+    table = read_file(batch, known=known_labels(importer_class.columns))
     headers = match_headers(table.headers, importer_class.columns, file_name=batch.original_name)
     refuse_nested(table.nested, headers, importer_class.columns, file_name=batch.original_name)
     frame = keyed(table.frame, headers, importer_class.columns)
@@ -69,13 +69,15 @@ def refuse_nested(
             )
 
 
-def read_file(batch: ImportBatch) -> Table:
+def read_file(batch: ImportBatch, *, known: frozenset[str] = frozenset()) -> Table:
     try:
         path = Path(batch.file.path)
     except (ValueError, NotImplementedError) as exc:
         raise ImportRefused(f"Không mở được tệp {batch.original_name}.") from exc
     try:
-        return read_table(path, file_name=batch.original_name, sheet=batch.sheet or None)
+        return read_table(
+            path, file_name=batch.original_name, sheet=batch.sheet or None, known=known
+        )
     except OSError as exc:
         raise ImportRefused(f"Không đọc được tệp {batch.original_name}: {exc}.") from exc
 

@@ -45,6 +45,22 @@ INDICATOR_FORMULAS: dict[str, tuple[Callable[[Counters], int], Callable[[Counter
 }
 
 
+# indicator -> the fact counter of the period's dossiers it leaves out for lack of a fact.
+UNKNOWN_FACT_COUNTERS: dict[str, str] = {
+    "digitization": "unknown_components",
+    "e_result": "unknown_e_result",
+    "online_submission": "unknown_channel",
+    "online_payment": "unknown_payment",
+}
+
+
+def without_fact(code: str, counters: Counters) -> int:
+    """Dossiers of the period left out of the indicator because a fact it needs is unknown
+    (0 for on_time and apology, which need no such fact)."""
+    counter = UNKNOWN_FACT_COUNTERS.get(code)
+    return counters[counter] if counter else 0
+
+
 def indicator_fraction(code: str, counters: Counters) -> tuple[int, int]:
     """(numerator, denominator) of the indicator for one fact row's counters."""
     numerator, denominator = INDICATOR_FORMULAS[code]

@@ -249,14 +249,6 @@ FACT_COUNTERS = (
     "unknown_e_result",  # finished in P, paper result, ended with a result, e-result unknown
 )
 
-# The fact each unknown counter stands for, and the indicator that leaves those dossiers out.
-UNKNOWN_FACT_COUNTERS: dict[str, str] = {
-    "unknown_channel": "online_submission",
-    "unknown_components": "digitization",
-    "unknown_payment": "online_payment",
-    "unknown_e_result": "e_result",
-}
-
 
 class KpiFact(models.Model):
     """Counters of one scope × domain × basis × standard period.

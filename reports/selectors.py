@@ -29,7 +29,7 @@ from dossiers.counting import (
 )
 from dossiers.models import ENDED_WITHOUT_RESULT_STATUSES, Channel, Dossier
 from kpi_portal.periods import Period
-from reports.indicators import INDICATOR_CODES, indicator_fraction
+from reports.indicators import INDICATOR_CODES, indicator_fraction, without_fact
 from reports.models import (
     DEFAULT_TARGETS,
     FACT_COUNTERS,
@@ -248,6 +248,8 @@ class KpiRow:
     meets_target: bool | None
     # Dossiers short of the target (reports/shortfall.py): 0 when met, None without dossiers.
     shortfall: int | None = None
+    # Dossiers left out of the rate because a fact it needs is unknown (domain.md section 11).
+    without_fact: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -350,6 +352,7 @@ def kpi_table(
                     shortfall=shortfall(
                         numerator, denominator, target, higher_is_better=higher_is_better
                     ),
+                    without_fact=without_fact(code, scope_counters),
                 )
             )
     return KpiTable(

@@ -6,25 +6,46 @@ Domain.md defines every indicator per period P = [S, E] (whole local days). "Han
 and "overdue" are not additive over months (a dossier open for a year counts in every month of
 it), so facts cannot be summed from monthly counts. But on either basis every standard period
 starts on a 1st or a 15th and ends on a 14th or a month's last day: a period is a run of
-*half-month buckets* [sb, eb] (kpi_portal.periods). With b(x) the bucket of x's local date:
+*half-month buckets* [sb, eb] (kpi_portal.periods). With b(x) the bucket of x's local date, x is
+"by E" iff b(x) <= eb and "before S" iff b(x) < sb. The judgement is dossiers.counting's
+(`judge()` is the reference), restated on buckets:
 
 * received in P            sb <= b(received) <= eb
 * finished in P            sb <= b(finished) <= eb
-* handled in P             b(received) <= eb and (unfinished or b(finished) >= sb)
-* finished by E, judged    on time iff finished_at <= due_at: a flag that no period changes
-* open at E, judged at E   overdue iff E 23:59:59 > due_at iff eb >= b(due_at + 1 second)
+* handled in P             b(received) <= eb and (unfinished or b(finished) >= sb), and not
+                           waiting at E on a request made before S (below)
+* finished by E, judged    at finished_at minus any pause completed by then: a class (early, on
+                           the due day, late) that no period changes
+* not finished by E        with q = b(last request), c = b(its completion):
+  - plain (no request by E: q NULL or q > eb): judged at E 23:59:59, overdue iff
+    E 23:59:59 > due_at iff eb >= b(due_at + 1 s)
+  - waiting (q <= eb, c NULL or c > eb): handled only if q >= sb; judged at the request, overdue
+    iff more than one request or requested after due_at: a flag that no period changes
+  - paused (c <= eb): judged at E 23:59:59 minus the pause, overdue iff
+    eb >= b(due_at + pause + 1 s)
 * apology by E             b(issued) <= eb
+
+Facts a file did not give are NULL (unknown, domain.md section 11): such a dossier is counted in
+`unknown_*` counters and left out of the indicators that need the fact (reports/indicators.py);
+it still counts in on_time and apology. Withdrawn and stopped dossiers (7, 8) are out of
+e_result; never-received ones (1, 3) are in no cell.
 
 So the engine works in two steps, both plain SQL:
 
 1. **Cells** (`KpiCell`): one GROUP BY pass over the dossiers by agency, domain, b(received),
-   b(finished), how a finish was judged, b(due_at + 1 s), b(apology) with additive counters.
-   Dossiers with equal keys behave the same in every period, so a few cells stand for many
-   dossiers.
+   b(finished), how a finish was judged, b(due_at + 1 s), b(apology), and for supplementation
+   q, c, the waiting flag and b(due_at + pause + 1 s), with additive counters. Dossiers with
+   equal keys behave the same in every period, so a few cells stand for many dossiers. The four
+   supplementation keys are NULL without a request, and a request or completion in or after the
+   finish's bucket is left out (no period sees the dossier open after it), so dossiers without
+   supplementation land in the cells they did before it was read.
 2. **Facts** (`KpiFact`): cells joined with a small table of periods give each agency's own
    counters per domain and period; joined with the agency tree (materialised path prefix) they
    roll up to every node, and grouped by level to the level groups; a second insert sums the
    domains into the all-domains row.
+
+Custom ranges are not stored: reports.selectors.kpi_own_counters_from_dossiers counts them from
+the dossiers with dossiers.counting's ORM form, to the same definitions.
 
 Refresh after an import: `dossiers` records the (agency, month) cells it touched in
 `TouchedCell`. `kpi_refresh_touched` drains them: it rebuilds the cells of those agencies for

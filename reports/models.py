@@ -171,7 +171,9 @@ class KpiCell(models.Model):
     * finish_class: for finished dossiers, 0 finished on a day before the due day, 1 on the due
       day and not after due_at, 2 after due_at (late); NULL while unfinished.
     * overdue_from_bucket: of the first day D such that the end of D (23:59:59) is after due_at.
-      A dossier still open at a period's end E is overdue in it iff bucket(E) >= this.
+      A dossier still open at a period's end E, with no request by E, is overdue in it iff
+      bucket(E) >= this. With a request, capped at requested_bucket (from there on it is
+      waiting or paused, and the value no longer matters).
     * apology_bucket: of the apology's issue date; NULL without an apology.
 
     Supplementation (domain.md section 11; NULL for a dossier without a request, so such
@@ -182,9 +184,11 @@ class KpiCell(models.Model):
     * completed_bucket: of the applicant's completion of that request; NULL when not completed
       (or, likewise, completed in or after the finish's bucket).
     * waiting_late: 1 when a dossier waiting at a period's end is overdue there (more than one
-      request, or requested after due_at), else 0; NULL without requested_bucket.
+      request, or requested after due_at), else 0; NULL without requested_bucket, or when the
+      completion is in the request's bucket (never waiting at a bucket's end).
     * paused_overdue_from_bucket: overdue_from_bucket for the open dossier judged at E minus the
-      pause: of the first day D whose end is after due_at + pause; NULL without completed_bucket.
+      pause: of the first day D whose end is after due_at + pause, at least completed_bucket;
+      NULL without completed_bucket, or when it is not before the finish's bucket.
 
     Counters: dossiers, and among them submitted online, fully digitized, with a fee > 0 and a
     known payment, with a fee > 0 paid online, of a paper-result procedure that ended with a

@@ -181,20 +181,37 @@ def _cells_insert_sql(where: str) -> str:
     )
 
     # A request or completion in or after the finish's bucket is never seen by a period in which
-    # the dossier is open at its end: leave it out, so that the dossier shares its cell.
+    # the dossier is open at its end: leave it out, so that the dossier shares its cell. Most
+    # dossiers have no request: the first test settles them without computing any bucket.
     def before_finish(bucket: str, value: str) -> str:
         return (
-            f"CASE WHEN d.finished_at IS NOT NULL AND {bucket} >= {finished_bucket}"
-            f" THEN NULL ELSE {value} END"
+            "CASE WHEN d.supplement_requested_at IS NULL THEN NULL"
+            f" WHEN d.finished_at IS NOT NULL AND {bucket} >= {finished_bucket} THEN NULL"
+            f" ELSE {value} END"
         )
 
-    waiting_late = f"CASE WHEN {clock.waiting_late} THEN 1 ELSE 0 END"
     requested_bucket = before_finish(requested, requested)
     completed_bucket = before_finish(completed, completed)
+    # Keys that cannot change a count are written as one value, so that fewer cells differ:
+    # the waiting flag of a dossier never waiting at a bucket's end (completed in the request's
+    # bucket); a shifted "overdue from" before the completion (overdue in every paused period)
+    # or from the finish on (in none of them).
     waiting_late = before_finish(
-        requested, f"CASE WHEN {requested} IS NULL THEN NULL ELSE {waiting_late} END"
+        requested,
+        f"CASE WHEN {completed} = {requested} THEN NULL"
+        f" WHEN {clock.waiting_late} THEN 1 ELSE 0 END",
     )
-    paused_overdue_from = before_finish(completed, paused_from)
+    paused_overdue_from = before_finish(
+        completed,
+        f"CASE WHEN d.finished_at IS NOT NULL AND {paused_from} >= {finished_bucket} THEN NULL"
+        f" WHEN {paused_from} < {completed} THEN {completed} ELSE {paused_from} END",
+    )
+    # The plain "overdue from" matters only before the request's bucket: from it on, one value.
+    overdue_from = local_bucket_sql("d.due_at", plus_seconds=1)
+    overdue_from = (
+        f"CASE WHEN {requested_bucket} IS NOT NULL AND {overdue_from} > {requested_bucket}"
+        f" THEN {requested_bucket} ELSE {overdue_from} END"
+    )
     with_result = f"NOT {clock.ended_without_result}"
     paper = f"p.paper_result AND {with_result}"
     return f"""
@@ -203,7 +220,7 @@ def _cells_insert_sql(where: str) -> str:
                {local_bucket_sql("d.received_at")},
                {finished_bucket},
                {finish_class},
-               {local_bucket_sql("d.due_at", plus_seconds=1)},
+               {overdue_from},
                {local_bucket_sql("a.issued_at")},
                {requested_bucket},
                {completed_bucket},

@@ -272,7 +272,11 @@ def audit_names(entries: list[AuditEntry]) -> dict[tuple[type[models.Model], str
                     wanted.setdefault(related, set()).add(str(value))
     names: dict[tuple[type[models.Model], str], str] = {}
     for model, ids in wanted.items():
-        records = model._default_manager.select_related()
+        # The required foreign keys, which a record's name may read (one query per kind).
+        required = [f.name for f in model._meta.concrete_fields if f.many_to_one and not f.null]
+        records = model._default_manager.all()
+        if required:
+            records = records.select_related(*required)
         try:
             found = records.filter(pk__in=ids)
             names.update({(model, str(obj.pk)): _name_of(obj) for obj in found})

@@ -246,59 +246,56 @@ class Procedure(models.Model):
         return f"{self.code} {self.name}"
 
 
-class AgencyAlias(models.Model):
-    """Another name under which files name an agency (domain.md section 11, "Agency by name"):
-    set once by the province office when a file named the agency in a way the portal did not
-    know, and applied to every later file. `normalised` (agencies.names.normalise_name) is
-    the key: a name means one agency only."""
+class NameAlias(models.Model):
+    """Another name under which files name a record (domain.md section 11, "Agency by name"):
+    set once by the province office when a file named it in a way the portal did not know, and
+    applied to every later file. `normalised` (agencies.names.normalise_name) is the key: a name
+    means one record only."""
+
+    name = models.CharField(_("tên gọi khác"), max_length=500)
+    normalised = models.CharField(max_length=500, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["normalised"]
+
+    def save(self, *args, **kwargs) -> None:
+        self.normalised = normalise_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class AgencyAlias(NameAlias):
+    """Another name of an agency."""
 
     agency = models.ForeignKey(
         Agency, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="aliases"
     )
-    name = models.CharField(_("tên gọi khác"), max_length=500)
-    normalised = models.CharField(max_length=500, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
-    class Meta:
+    class Meta(NameAlias.Meta):
         verbose_name = _("tên gọi khác của đơn vị")
         verbose_name_plural = _("tên gọi khác của đơn vị")
-        ordering = ["normalised"]
 
     def __str__(self) -> str:
         return f"{self.name} → {self.agency_id}"
 
-    def save(self, *args, **kwargs) -> None:
-        self.normalised = normalise_name(self.name)
-        super().save(*args, **kwargs)
 
-
-class ProcedureAlias(models.Model):
-    """Another name under which files name a procedure, as `AgencyAlias` for agencies."""
+class ProcedureAlias(NameAlias):
+    """Another name of a procedure."""
 
     procedure = models.ForeignKey(
         Procedure, verbose_name=_("thủ tục"), on_delete=models.CASCADE, related_name="aliases"
     )
-    name = models.CharField(_("tên gọi khác"), max_length=500)
-    normalised = models.CharField(max_length=500, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
-    class Meta:
+    class Meta(NameAlias.Meta):
         verbose_name = _("tên gọi khác của thủ tục")
         verbose_name_plural = _("tên gọi khác của thủ tục")
-        ordering = ["normalised"]
 
     def __str__(self) -> str:
         return f"{self.name} → {self.procedure_id}"
-
-    def save(self, *args, **kwargs) -> None:
-        self.normalised = normalise_name(self.name)
-        super().save(*args, **kwargs)
 
 
 class Role(models.TextChoices):

@@ -7,7 +7,9 @@ In a database --db (default kpi_d_bench, DROPPED and created afresh each run) at
 
 1. migrate; 15 agencies (province, 6 departments, 3 districts, 5 communes), 10 domains, 40
    procedures; --rows dossiers generated in SQL (generate_series, fixed seed) over the 15 months
-   up to today, about 85% finished, some late, half of the overdue ones with an apology;
+   up to today, about 85% finished, some late, half of the overdue ones with an apology, and
+   --supplemented of them (default 5%) with one or two supplementation requests, about 70% of
+   them completed (the cells then carry the supplementation keys, domain.md section 11);
 2. baseline: ONE aggregate pass over the same rows, GROUP BY agency and local month with the
    counters (received, online, digitized, with fee, paid online, finished late, e-result);
 3. `kpi_full_recompute()`: every standard period on both bases, per domain and all domains;
@@ -57,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--changed", type=int, default=1_000)
+    parser.add_argument("--supplemented", type=float, default=0.05)
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--db", default="kpi_d_bench")
     parser.add_argument("--markdown", action="store_true", help="print a docs section too")
@@ -144,6 +147,17 @@ def main() -> None:
                 first_month,
                 args.rows,
             ],
+        )
+        cursor.execute(
+            """
+            UPDATE dossiers_dossier
+            SET supplement_requests = 1 + (id %% 2),
+                supplement_requested_at = received_at + (id %% 10) * interval '1 day',
+                supplement_completed_at = CASE WHEN id %% 10 < 7
+                    THEN received_at + (id %% 10 + 1 + id %% 9) * interval '1 day' END
+            WHERE random() < %s
+            """,
+            [args.supplemented],
         )
         cursor.execute(
             """

@@ -3,9 +3,12 @@
 For a nomination task whose pilot starts on day D and a moment T ("as of"):
 
 - a nominated procedure's **denominator** is the agency's own dossiers of that procedure received
-  from D 00:00 to T; its **numerator**, those of them submitted online and returned by T with an
-  electronic result (`channel = truc_tuyen`, `finished_at ≤ T`, and `e_result`), as domain.md
-  section 6 words it, whatever the procedure's kind of result (docs/pilot.md says why);
+  from D 00:00 to T that count (not never-received, status 1 or 3; not withdrawn or stopped, 7
+  or 8, which end without any result) and whose channel is known (a list export gives none);
+  its **numerator**, those of them submitted online and returned by T (`channel = truc_tuyen`,
+  `finished_at ≤ T`) and, where the procedure's result is a paper document, returned with an
+  electronic result (`e_result`): the national rule for online dossiers (issue 12, item 7;
+  docs/pilot.md). A paper-result dossier whose e-result is unknown counts in neither;
 - an agency's **pilot result** is Σnum / Σden over the procedures of its submitted list (never an
   average of rates); undefined (None, "no data") without a submitted list, before D, or when no
   dossier was received;
@@ -28,8 +31,17 @@ from agencies.models import Agency, Procedure
 from directives.deadlines import LOCAL
 from directives.models import DirectiveTask, PilotNomination, PilotSubmission
 from directives.selectors import pilot_tasks, task_assignees
-from dossiers.models import Channel, Dossier
+from dossiers.counting import counted_q
+from dossiers.models import ENDED_WITHOUT_RESULT_STATUSES, Channel, Dossier
 from kpi_portal import clock
+
+
+def _returned_online(as_of: dt.datetime) -> Q:
+    """Submitted online and returned by `as_of`; with an electronic result where the procedure's
+    result is a paper document."""
+    return Q(channel=Channel.ONLINE, finished_at__lte=as_of) & (
+        Q(procedure__paper_result=False) | Q(e_result=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -140,18 +152,19 @@ def pilot_results(
     if started and nominations:
         rows = (
             Dossier.objects.filter(
+                counted_q(),
                 agency_id__in={n.agency_id for n in nominations},
                 procedure_id__in={n.procedure_id for n in nominations},
                 received_at__gte=start,
                 received_at__lte=as_of,
+                channel__isnull=False,
             )
+            .exclude(status__in=ENDED_WITHOUT_RESULT_STATUSES)
+            .exclude(procedure__paper_result=True, e_result__isnull=True)
             .values_list("agency_id", "procedure_id")
             .annotate(
                 received=Count("pk"),
-                online_e_result=Count(
-                    "pk",
-                    filter=Q(channel=Channel.ONLINE, finished_at__lte=as_of, e_result=True),
-                ),
+                online_e_result=Count("pk", filter=_returned_online(as_of)),
             )
         )
         counts = {(a, p): (den, num) for a, p, den, num in rows}

@@ -17,7 +17,8 @@ clicks) finds the batch already claimed and does nothing:
 * A pending batch's next step is stored (`confirmed_at` empty: validate; set: apply), and a
   failed hand-off to the queue is stored too (`enqueue_failed_at`, Redis down): the page says
   the processing is delayed, and `import_batches_resume` (beat, `manage.py resume_imports`)
-  sends the steps again once Redis is back.
+  sends the steps again once Redis is back. The same sweep fails a batch left "validating" or
+  "applying" by a process that died (`import_batches_fail_stuck`), saying so.
 
 What a step does with the file is the pipeline's (`dossiers.importing.pipeline`) and the kind's
 importer's (`dossiers.importing.registry`). Faults (docs/reliability.md):
@@ -54,6 +55,7 @@ from django.utils import timezone
 
 from agencies.audit import audit_record
 from dossiers.importing import pipeline
+from dossiers.importing.headers import known_labels
 from dossiers.importing.outcome import Counts, ImportRefused
 from dossiers.importing.reading import ROW, open_source, with_headers
 from dossiers.importing.registry import importer_for
@@ -77,8 +79,9 @@ _APPLICABLE = (ImportStatus.PENDING, ImportStatus.VALIDATED, ImportStatus.FAILED
 # PostgreSQL advisory locks: claiming a batch for writing; writing any import.
 _CLAIM_LOCK = lock_key("dossiers.import.claim")
 _WRITE_LOCK = lock_key("dossiers.import.write")
-# While a batch is being written its process holds this session lock (second key: the batch
-# id), so a later apply can tell a running one from one whose process died (PostgreSQL).
+# While a batch is being checked or written its process holds this session lock (second key:
+# the batch id), so a later apply and the sweep can tell a running one from one whose process
+# died (PostgreSQL).
 _ALIVE_LOCK = lock_key("dossiers.import.alive")
 _TURN_POLL_SECONDS = 0.2
 # A batch pending for longer than this is sent to the queue again by the sweep (the first send
@@ -239,12 +242,15 @@ def import_batch_validate(*, batch_id: int) -> ImportBatch:
     (pending, not confirmed, no start time) is claimed, by a conditional update, so a batch is
     validated once; one already validated, failed, or confirmed for writing is left as it is.
     """
-    claimed = ImportBatch.objects.filter(
-        pk=batch_id,
-        status=ImportStatus.PENDING,
-        confirmed_at__isnull=True,
-        started_at__isnull=True,
-    ).update(status=ImportStatus.VALIDATING, started_at=timezone.now())
+    with transaction.atomic():
+        claimed = ImportBatch.objects.filter(
+            pk=batch_id,
+            status=ImportStatus.PENDING,
+            confirmed_at__isnull=True,
+            started_at__isnull=True,
+        ).update(status=ImportStatus.VALIDATING, started_at=timezone.now())
+        if claimed:
+            _hold_alive_lock(batch_id)  # taken before the claim is seen: the sweep waits for it
     batch = ImportBatch.objects.get(pk=batch_id)
     if not claimed:
         return batch
@@ -307,7 +313,11 @@ def next_step(batch: ImportBatch) -> str | None:
 def import_batches_resume(*, older_than: timedelta = RESUME_AFTER) -> int:
     """Send again the step of every batch left pending longer than `older_than`: validation for
     an upload never checked, the write for a confirmed one. Returns how many were sent; stops
-    at the first send that fails (the broker is still down: the next sweep tries again)."""
+    at the first send that fails (the broker is still down: the next sweep tries again).
+
+    First, fail the batches whose process died while checking or writing them
+    (`import_batches_fail_stuck`), so that no batch stays "validating" or "applying"."""
+    import_batches_fail_stuck()
     sent = 0
     for batch in import_batches_due(older_than=older_than):
         ok = send_or_defer(_task(next_step(batch)), batch.pk)
@@ -330,6 +340,50 @@ def import_batches_due(*, older_than: timedelta = RESUME_AFTER) -> list[ImportBa
     )
 
 
+def import_batches_fail_stuck() -> list[int]:
+    """Mark failed, with the reason, every batch "validating" or "applying" whose process is
+    gone: on PostgreSQL, no session holds its alive lock (a dead process's session lock is
+    released with its connection); on SQLite, which cannot tell, one started more than
+    IMPORT_STUCK_AFTER_SECONDS ago. Returns the ids failed.
+
+    Nothing of a batch failed here was written: the write is one transaction, which the dead
+    process never committed. If the process was only slow and still ends its step, its
+    outcome does not replace the failure (`_save_outcome` updates only a running batch)."""
+    running = ImportBatch.objects.filter(
+        status__in=(ImportStatus.VALIDATING, ImportStatus.APPLYING)
+    )
+    if _on_postgres():
+        stuck = [batch for batch in running.order_by("pk") if not _alive(batch.pk)]
+    else:
+        cutoff = timezone.now() - timedelta(seconds=settings.IMPORT_STUCK_AFTER_SECONDS)
+        stuck = list(running.filter(started_at__lt=cutoff).order_by("pk"))
+    failed = []
+    for batch in stuck:
+        ended = ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(
+            status=ImportStatus.FAILED,
+            refusal=_stuck_reason(batch),
+            created=0,
+            updated=0,
+            unchanged=0,
+            finished_at=timezone.now(),
+        )
+        if ended:
+            logger.warning(
+                "import batch %s was left %s: failed by the sweep", batch.pk, batch.status
+            )
+            failed.append(batch.pk)
+    return failed
+
+
+def _stuck_reason(batch: ImportBatch) -> str:
+    step = "kiểm tra" if batch.status == ImportStatus.VALIDATING else "ghi dữ liệu từ"
+    return (
+        f"Việc {step} tệp {batch.original_name} bị dừng giữa chừng: tiến trình xử lý đã dừng "
+        "(máy chủ khởi động lại hoặc tiến trình bị tắt). Không hồ sơ nào bị ghi dở; hãy tải "
+        "lên lại tệp."
+    )
+
+
 # --- Running a step -----------------------------------------------------------------------------
 
 
@@ -340,11 +394,17 @@ def _claim_for_writing(batch_id: int) -> bool:
         claimed = ImportBatch.objects.filter(pk=batch_id, status__in=_APPLICABLE).update(
             status=ImportStatus.APPLYING, started_at=timezone.now()
         )
-        if claimed and _on_postgres():
-            # Session-level: held from this claim until `_run` ends or the process dies.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_ALIVE_LOCK, _lock_id(batch_id)])
+        if claimed:
+            _hold_alive_lock(batch_id)
     return bool(claimed)
+
+
+def _hold_alive_lock(batch_id: int) -> None:
+    """Session-level (PostgreSQL): held from the claim until `_run` ends or the process dies,
+    so a later apply and the sweep can tell a running batch from one whose process died."""
+    if _on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_ALIVE_LOCK, _lock_id(batch_id)])
 
 
 _on_postgres = is_postgres
@@ -428,8 +488,7 @@ def _run(batch: ImportBatch, *, write: bool) -> ImportBatch:
         batch.finished_at = timezone.now()
         _save_outcome(batch)
     finally:
-        if write:
-            _release_alive_lock(batch.pk)
+        _release_alive_lock(batch.pk)
     return batch
 
 
@@ -459,7 +518,10 @@ def _rejected_cells(batch: ImportBatch, rows: pl.Series) -> pl.DataFrame:
     """The original cells of the given rows ("Dòng", then one column per header), read batch by
     batch so that memory holds the rejected rows, not the file."""
     source = open_source(
-        Path(batch.file.path), file_name=batch.original_name, sheet=batch.sheet or None
+        Path(batch.file.path),
+        file_name=batch.original_name,
+        sheet=batch.sheet or None,
+        known=known_labels(importer_for(batch.kind).columns),
     )
     wanted = rows.cast(pl.Int64).implode()
     kept = [frame.filter(pl.col(ROW).is_in(wanted)) for frame in source.batches]

@@ -219,6 +219,9 @@ MEDIA_URL = "media/"
 # IMPORT_MAX_WHOLE_FILE_BYTES.
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024)
 IMPORT_MAX_WHOLE_FILE_BYTES = env_int("IMPORT_MAX_WHOLE_FILE_BYTES", 200 * 1024 * 1024)
+# A batch checked or written for longer than this whose process cannot be seen alive (SQLite:
+# whatever the process) is failed by the resume sweep (docs/reliability.md, section 9).
+IMPORT_STUCK_AFTER_SECONDS = env_int("IMPORT_STUCK_AFTER_SECONDS", 2 * 60 * 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

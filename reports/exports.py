@@ -31,6 +31,7 @@ CSV_COLUMNS = (
     "target",
     "meets_target",
     "shortfall",
+    "dossiers_without_fact",
     "computed_at",
 )
 
@@ -60,6 +61,7 @@ def kpi_table_as_dict(table: KpiTable) -> dict[str, Any]:
             "target": float(row.target) if row.target is not None else None,
             "meets_target": row.meets_target,
             "shortfall": row.shortfall,
+            "dossiers_without_fact": row.without_fact,
         }
         for row in table.rows
     ]
@@ -115,6 +117,7 @@ def _flat_rows(table: KpiTable) -> list[list[Any]]:
             float(row.target) if row.target is not None else None,
             row.meets_target,
             row.shortfall,
+            row.without_fact,
             data["computed_at"],
         ]
         for row in table.rows
@@ -161,6 +164,7 @@ def kpi_table_xlsx(table: KpiTable, path: Path) -> None:
         "numerator": "#,##0",
         "denominator": "#,##0",
         "shortfall": "#,##0",
+        "dossiers_without_fact": "#,##0",
         "rate": "0.00%",
         "target": "0.00%",
     }

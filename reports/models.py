@@ -171,11 +171,31 @@ class KpiCell(models.Model):
     * finish_class: for finished dossiers, 0 finished on a day before the due day, 1 on the due
       day and not after due_at, 2 after due_at (late); NULL while unfinished.
     * overdue_from_bucket: of the first day D such that the end of D (23:59:59) is after due_at.
-      A dossier still open at a period's end E is overdue in it iff bucket(E) >= this.
+      A dossier still open at a period's end E, with no request by E, is overdue in it iff
+      bucket(E) >= this. With a request, capped at requested_bucket (from there on it is
+      waiting or paused, and the value no longer matters).
     * apology_bucket: of the apology's issue date; NULL without an apology.
 
-    Counters: dossiers, and among them submitted online, fully digitized, with a fee, paid
-    online, of a paper-result procedure, of a paper-result procedure with an e-result.
+    Supplementation (domain.md section 11; NULL for a dossier without a request, so such
+    dossiers land in the same cells as before supplementation was read):
+
+    * requested_bucket: of the last request (from the receipt at the earliest); NULL also when
+      it falls in or after the finish's bucket (no period then sees the dossier open after it).
+    * completed_bucket: of the applicant's completion of that request; NULL when not completed
+      (or, likewise, completed in or after the finish's bucket).
+    * waiting_late: 1 when a dossier waiting at a period's end is overdue there (more than one
+      request, or requested after due_at), else 0; NULL without requested_bucket, or when the
+      completion is in the request's bucket (never waiting at a bucket's end).
+    * paused_overdue_from_bucket: overdue_from_bucket for the open dossier judged at E minus the
+      pause: of the first day D whose end is after due_at + pause, at least completed_bucket;
+      NULL without completed_bucket, or when it is not before the finish's bucket.
+
+    Counters: dossiers, and among them submitted online, fully digitized, with a fee > 0 and a
+    known payment, with a fee > 0 paid online, of a paper-result procedure that ended with a
+    result (not status 7, 8) and a known e-result, of those with an e-result; and the dossiers
+    lacking a fact (NULL: unknown, domain.md section 11): channel, components, fee or payment
+    (fee unknown, or fee > 0 and payment unknown), e-result (among the paper-result ones that
+    ended with a result).
     """
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
@@ -185,6 +205,10 @@ class KpiCell(models.Model):
     finish_class = models.SmallIntegerField(null=True)
     overdue_from_bucket = models.IntegerField()
     apology_bucket = models.IntegerField(null=True)
+    requested_bucket = models.IntegerField(null=True)
+    completed_bucket = models.IntegerField(null=True)
+    waiting_late = models.SmallIntegerField(null=True)
+    paused_overdue_from_bucket = models.IntegerField(null=True)
     dossiers = models.IntegerField()
     online = models.IntegerField()
     digitized = models.IntegerField()
@@ -192,6 +216,10 @@ class KpiCell(models.Model):
     paid_online = models.IntegerField()
     paper_result = models.IntegerField()
     paper_e_result = models.IntegerField()
+    unknown_channel = models.IntegerField(default=0)
+    unknown_components = models.IntegerField(default=0)
+    unknown_payment = models.IntegerField(default=0)
+    unknown_e_result = models.IntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["agency", "received_bucket"], name="kpicell_agency_rb")]
@@ -206,17 +234,23 @@ FACT_COUNTERS = (
     "received",  # received in P
     "received_online",  # … submitted online
     "digitized",  # … with every component digitized
-    "with_fee",  # … with a fee > 0
-    "paid_online",  # … with a fee, paid online
+    "with_fee",  # … with a fee > 0 and a known payment
+    "paid_online",  # … with a fee > 0, paid online
     "handled",  # received by E and not finished before S
     "carried_over",  # … received before S
     "finished",  # finished in P
     "finished_early",  # … on a day before the due day
     "finished_late",  # … after due_at
-    "finished_paper",  # … of a procedure whose result is a paper document
+    "finished_paper",  # … of a paper-result procedure, ended with a result, e-result known
     "finished_paper_e",  # … of those, with an electronic result
-    "open_overdue",  # not finished by E, and due_at before the end of E
+    "open_overdue",  # not finished by E, and overdue at E (dossiers.counting)
     "apologized",  # overdue in P with an apology issued by E
+    # Dossiers lacking a fact (unknown, domain.md section 11), left out of the indicators that
+    # need it; pages and exports say how many.
+    "unknown_channel",  # received in P, channel unknown (online_submission)
+    "unknown_components",  # received in P, components unknown (digitization)
+    "unknown_payment",  # received in P, fee unknown or fee > 0 and payment unknown
+    "unknown_e_result",  # finished in P, paper result, ended with a result, e-result unknown
 )
 
 
@@ -249,6 +283,10 @@ class KpiFact(models.Model):
     finished_paper_e = models.IntegerField(default=0)
     open_overdue = models.IntegerField(default=0)
     apologized = models.IntegerField(default=0)
+    unknown_channel = models.IntegerField(default=0)
+    unknown_components = models.IntegerField(default=0)
+    unknown_payment = models.IntegerField(default=0)
+    unknown_e_result = models.IntegerField(default=0)
     computed_at = models.DateTimeField()
 
     class Meta:

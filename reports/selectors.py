@@ -27,9 +27,9 @@ from dossiers.counting import (
     handled_q,
     open_overdue_q,
 )
-from dossiers.models import Channel, Dossier
+from dossiers.models import ENDED_WITHOUT_RESULT_STATUSES, Channel, Dossier
 from kpi_portal.periods import Period
-from reports.indicators import INDICATOR_CODES, indicator_fraction
+from reports.indicators import INDICATOR_CODES, indicator_fraction, without_fact
 from reports.models import (
     DEFAULT_TARGETS,
     FACT_COUNTERS,
@@ -69,7 +69,9 @@ def kpi_own_counters_from_dossiers(
     window = Window.of_days(start, end)
     received = Q(received_at__gte=window.start)
     finished = Q(finished_at__lt=window.until)  # among the handled: finished_at >= start
-    paper = Q(procedure__paper_result=True)
+    # A paper-result procedure's dossier that ended with a result (not withdrawn or stopped).
+    paper = Q(procedure__paper_result=True) & ~Q(status__in=ENDED_WITHOUT_RESULT_STATUSES)
+    fee = Q(fee__gt=0)
     overdue = finished_late_q(window) | open_overdue_q(window)
 
     queryset = Dossier.objects.filter(handled_q(window))
@@ -81,17 +83,25 @@ def kpi_own_counters_from_dossiers(
             received=Count("id", filter=received),
             received_online=Count("id", filter=received & Q(channel=Channel.ONLINE)),
             digitized=Count("id", filter=received & Q(components_digitized=F("components_total"))),
-            with_fee=Count("id", filter=received & Q(fee__gt=0)),
-            paid_online=Count("id", filter=received & Q(paid_online=True)),
+            # Before the annotation named paid_online, which later filters would read instead.
+            unknown_payment=Count(
+                "id",
+                filter=received & (Q(fee__isnull=True) | (fee & Q(paid_online__isnull=True))),
+            ),
+            with_fee=Count("id", filter=received & fee & Q(paid_online__isnull=False)),
+            paid_online=Count("id", filter=received & fee & Q(paid_online=True)),
             handled=Count("id"),
             carried_over=Count("id", filter=Q(received_at__lt=window.start)),
             finished=Count("id", filter=finished),
             finished_early=Count("id", filter=finished_early_q(window)),
             finished_late=Count("id", filter=finished_late_q(window)),
-            finished_paper=Count("id", filter=finished & paper),
+            finished_paper=Count("id", filter=finished & paper & Q(e_result__isnull=False)),
             finished_paper_e=Count("id", filter=finished & paper & Q(e_result=True)),
             open_overdue=Count("id", filter=open_overdue_q(window)),
             apologized=Count("id", filter=overdue & Q(apology__issued_at__lt=window.until)),
+            unknown_channel=Count("id", filter=received & Q(channel__isnull=True)),
+            unknown_components=Count("id", filter=received & Q(components_total__isnull=True)),
+            unknown_e_result=Count("id", filter=finished & paper & Q(e_result__isnull=True)),
         )
         .order_by()
     )
@@ -238,6 +248,8 @@ class KpiRow:
     meets_target: bool | None
     # Dossiers short of the target (reports/shortfall.py): 0 when met, None without dossiers.
     shortfall: int | None = None
+    # Dossiers left out of the rate because a fact it needs is unknown (domain.md section 11).
+    without_fact: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -340,6 +352,7 @@ def kpi_table(
                     shortfall=shortfall(
                         numerator, denominator, target, higher_is_better=higher_is_better
                     ),
+                    without_fact=without_fact(code, scope_counters),
                 )
             )
     return KpiTable(

@@ -6,25 +6,46 @@ Domain.md defines every indicator per period P = [S, E] (whole local days). "Han
 and "overdue" are not additive over months (a dossier open for a year counts in every month of
 it), so facts cannot be summed from monthly counts. But on either basis every standard period
 starts on a 1st or a 15th and ends on a 14th or a month's last day: a period is a run of
-*half-month buckets* [sb, eb] (kpi_portal.periods). With b(x) the bucket of x's local date:
+*half-month buckets* [sb, eb] (kpi_portal.periods). With b(x) the bucket of x's local date, x is
+"by E" iff b(x) <= eb and "before S" iff b(x) < sb. The judgement is dossiers.counting's
+(`judge()` is the reference), restated on buckets:
 
 * received in P            sb <= b(received) <= eb
 * finished in P            sb <= b(finished) <= eb
-* handled in P             b(received) <= eb and (unfinished or b(finished) >= sb)
-* finished by E, judged    on time iff finished_at <= due_at: a flag that no period changes
-* open at E, judged at E   overdue iff E 23:59:59 > due_at iff eb >= b(due_at + 1 second)
+* handled in P             b(received) <= eb and (unfinished or b(finished) >= sb), and not
+                           waiting at E on a request made before S (below)
+* finished by E, judged    at finished_at minus any pause completed by then: a class (early, on
+                           the due day, late) that no period changes
+* not finished by E        with q = b(last request), c = b(its completion):
+  - plain (no request by E: q NULL or q > eb): judged at E 23:59:59, overdue iff
+    E 23:59:59 > due_at iff eb >= b(due_at + 1 s)
+  - waiting (q <= eb, c NULL or c > eb): handled only if q >= sb; judged at the request, overdue
+    iff more than one request or requested after due_at: a flag that no period changes
+  - paused (c <= eb): judged at E 23:59:59 minus the pause, overdue iff
+    eb >= b(due_at + pause + 1 s)
 * apology by E             b(issued) <= eb
+
+Facts a file did not give are NULL (unknown, domain.md section 11): such a dossier is counted in
+`unknown_*` counters and left out of the indicators that need the fact (reports/indicators.py);
+it still counts in on_time and apology. Withdrawn and stopped dossiers (7, 8) are out of
+e_result; never-received ones (1, 3) are in no cell.
 
 So the engine works in two steps, both plain SQL:
 
 1. **Cells** (`KpiCell`): one GROUP BY pass over the dossiers by agency, domain, b(received),
-   b(finished), how a finish was judged, b(due_at + 1 s), b(apology) with additive counters.
-   Dossiers with equal keys behave the same in every period, so a few cells stand for many
-   dossiers.
+   b(finished), how a finish was judged, b(due_at + 1 s), b(apology), and for supplementation
+   q, c, the waiting flag and b(due_at + pause + 1 s), with additive counters. Dossiers with
+   equal keys behave the same in every period, so a few cells stand for many dossiers. The four
+   supplementation keys are NULL without a request, and a request or completion in or after the
+   finish's bucket is left out (no period sees the dossier open after it), so dossiers without
+   supplementation land in the cells they did before it was read.
 2. **Facts** (`KpiFact`): cells joined with a small table of periods give each agency's own
    counters per domain and period; joined with the agency tree (materialised path prefix) they
    roll up to every node, and grouped by level to the level groups; a second insert sums the
    domains into the all-domains row.
+
+Custom ranges are not stored: reports.selectors.kpi_own_counters_from_dossiers counts them from
+the dossiers with dossiers.counting's ORM form, to the same definitions.
 
 Refresh after an import: `dossiers` records the (agency, month) cells it touched in
 `TouchedCell`. `kpi_refresh_touched` drains them: it rebuilds the cells of those agencies for
@@ -62,6 +83,7 @@ from dossiers.models import Apology, Channel, Dossier, TouchedCell
 from kpi_portal.db import advisory_xact_lock, lock_key, tune_for_batch
 from kpi_portal.local_days import (
     after_local_day,
+    bucket_of_day_sql,
     day_of_epoch_sql,
     local_bucket_sql,
     local_day_sql,
@@ -128,6 +150,10 @@ def _cells_insert_sql(where: str) -> str:
         "finish_class",
         "overdue_from_bucket",
         "apology_bucket",
+        "requested_bucket",
+        "completed_bucket",
+        "waiting_late",
+        "paused_overdue_from_bucket",
         "dossiers",
         "online",
         "digitized",
@@ -135,6 +161,10 @@ def _cells_insert_sql(where: str) -> str:
         "paid_online",
         "paper_result",
         "paper_e_result",
+        "unknown_channel",
+        "unknown_components",
+        "unknown_payment",
+        "unknown_e_result",
     )
     clock = clock_sql("d")
     finish_class = (
@@ -143,26 +173,76 @@ def _cells_insert_sql(where: str) -> str:
         f" WHEN {day_of_epoch_sql(clock.finish_judged)} < {local_day_sql('d.due_at')} THEN 0"
         " ELSE 1 END"
     )
+    finished_bucket = local_bucket_sql("d.finished_at")
+    requested = bucket_of_day_sql(day_of_epoch_sql(clock.requested))
+    completed = bucket_of_day_sql(day_of_epoch_sql(clock.completed))
+    paused_from = bucket_of_day_sql(
+        day_of_epoch_sql(f"{clock.due_seconds} + {clock.pause}", plus_seconds=1)
+    )
+
+    # A request or completion in or after the finish's bucket is never seen by a period in which
+    # the dossier is open at its end: leave it out, so that the dossier shares its cell. Most
+    # dossiers have no request: the first test settles them without computing any bucket.
+    def before_finish(bucket: str, value: str) -> str:
+        return (
+            "CASE WHEN d.supplement_requested_at IS NULL THEN NULL"
+            f" WHEN d.finished_at IS NOT NULL AND {bucket} >= {finished_bucket} THEN NULL"
+            f" ELSE {value} END"
+        )
+
+    requested_bucket = before_finish(requested, requested)
+    completed_bucket = before_finish(completed, completed)
+    # Keys that cannot change a count are written as one value, so that fewer cells differ:
+    # the waiting flag of a dossier never waiting at a bucket's end (completed in the request's
+    # bucket); a shifted "overdue from" before the completion (overdue in every paused period)
+    # or from the finish on (in none of them).
+    waiting_late = before_finish(
+        requested,
+        f"CASE WHEN {completed} = {requested} THEN NULL"
+        f" WHEN {clock.waiting_late} THEN 1 ELSE 0 END",
+    )
+    paused_overdue_from = before_finish(
+        completed,
+        f"CASE WHEN d.finished_at IS NOT NULL AND {paused_from} >= {finished_bucket} THEN NULL"
+        f" WHEN {paused_from} < {completed} THEN {completed} ELSE {paused_from} END",
+    )
+    # The plain "overdue from" matters only before the request's bucket: from it on, one value.
+    overdue_from = local_bucket_sql("d.due_at", plus_seconds=1)
+    overdue_from = (
+        f"CASE WHEN {requested_bucket} IS NOT NULL AND {overdue_from} > {requested_bucket}"
+        f" THEN {requested_bucket} ELSE {overdue_from} END"
+    )
+    with_result = f"NOT {clock.ended_without_result}"
+    paper = f"p.paper_result AND {with_result}"
     return f"""
         INSERT INTO {q(KpiCell._meta.db_table)} ({cell_columns})
         SELECT d.agency_id, p.domain_id,
                {local_bucket_sql("d.received_at")},
-               {local_bucket_sql("d.finished_at")},
+               {finished_bucket},
                {finish_class},
-               {local_bucket_sql("d.due_at", plus_seconds=1)},
+               {overdue_from},
                {local_bucket_sql("a.issued_at")},
+               {requested_bucket},
+               {completed_bucket},
+               {waiting_late},
+               {paused_overdue_from},
                COUNT(*),
                SUM(CASE WHEN d.channel = '{Channel.ONLINE.value}' THEN 1 ELSE 0 END),
                SUM(CASE WHEN d.components_digitized = d.components_total THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.fee > 0 THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.paid_online THEN 1 ELSE 0 END),
-               SUM(CASE WHEN p.paper_result THEN 1 ELSE 0 END),
-               SUM(CASE WHEN p.paper_result AND d.e_result THEN 1 ELSE 0 END)
+               SUM(CASE WHEN d.fee > 0 AND d.paid_online IS NOT NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.fee > 0 AND d.paid_online THEN 1 ELSE 0 END),
+               SUM(CASE WHEN {paper} AND d.e_result IS NOT NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN {paper} AND d.e_result THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.channel IS NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.components_total IS NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.fee IS NULL OR (d.fee > 0 AND d.paid_online IS NULL)
+                        THEN 1 ELSE 0 END),
+               SUM(CASE WHEN {paper} AND d.e_result IS NULL THEN 1 ELSE 0 END)
         FROM {q(Dossier._meta.db_table)} d
         JOIN {q(Procedure._meta.db_table)} p ON p.id = d.procedure_id
         LEFT JOIN {q(Apology._meta.db_table)} a ON a.dossier_id = d.id
         WHERE {clock.counted} AND {where}
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
     """
 
 
@@ -204,18 +284,36 @@ def _cells_rebuild_months(months: dict[date, set[int]]) -> int:
 # --- Step 2: facts ----------------------------------------------------------------------------
 
 # Conditions on a cell c joined to a period p (p.sb, p.eb); the join itself is "handled in P".
+# A NULL bucket compares as unknown, which CASE WHEN reads as false.
 _FINISHED_BY_END = "c.finished_bucket <= p.eb"
 _OPEN_AT_END = "(c.finished_bucket IS NULL OR c.finished_bucket > p.eb)"
-_OPEN_OVERDUE = f"({_OPEN_AT_END} AND c.overdue_from_bucket <= p.eb)"
+# Not finished by E, by the supplementation dates (dossiers.counting's three states):
+_PLAIN = "(c.requested_bucket IS NULL OR c.requested_bucket > p.eb)"  # no request by E
+_WAITING = (  # requested by E, not completed by E: judged at the request
+    "(c.requested_bucket <= p.eb AND (c.completed_bucket IS NULL OR c.completed_bucket > p.eb))"
+)
+_PAUSED = "c.completed_bucket <= p.eb"  # completed by E: judged at E minus the pause
+_OPEN_OVERDUE = (
+    f"({_OPEN_AT_END} AND (({_PLAIN} AND c.overdue_from_bucket <= p.eb)"
+    f" OR ({_WAITING} AND c.waiting_late = 1)"
+    f" OR ({_PAUSED} AND c.paused_overdue_from_bucket <= p.eb)))"
+)
 _OVERDUE = f"(({_FINISHED_BY_END} AND c.finish_class = 2) OR {_OPEN_OVERDUE})"
+# Handled in P besides the join's "received by E, not finished before S": not waiting at E on a
+# request made before S (the dossier is with the applicant).
+_NOT_WAITING_SINCE_BEFORE_START = (
+    "(c.requested_bucket IS NULL OR c.requested_bucket >= p.sb"
+    f" OR {_FINISHED_BY_END} OR c.completed_bucket <= p.eb)"
+)
+_RECEIVED = "c.received_bucket >= p.sb"
 
 # fact counter -> (condition on c and p, cell counter summed when it holds)
 _FACT_SQL: dict[str, tuple[str, str]] = {
-    "received": ("c.received_bucket >= p.sb", "dossiers"),
-    "received_online": ("c.received_bucket >= p.sb", "online"),
-    "digitized": ("c.received_bucket >= p.sb", "digitized"),
-    "with_fee": ("c.received_bucket >= p.sb", "with_fee"),
-    "paid_online": ("c.received_bucket >= p.sb", "paid_online"),
+    "received": (_RECEIVED, "dossiers"),
+    "received_online": (_RECEIVED, "online"),
+    "digitized": (_RECEIVED, "digitized"),
+    "with_fee": (_RECEIVED, "with_fee"),
+    "paid_online": (_RECEIVED, "paid_online"),
     "handled": ("1 = 1", "dossiers"),
     "carried_over": ("c.received_bucket < p.sb", "dossiers"),
     "finished": (_FINISHED_BY_END, "dossiers"),
@@ -225,6 +323,10 @@ _FACT_SQL: dict[str, tuple[str, str]] = {
     "finished_paper_e": (_FINISHED_BY_END, "paper_e_result"),
     "open_overdue": (_OPEN_OVERDUE, "dossiers"),
     "apologized": (f"c.apology_bucket <= p.eb AND {_OVERDUE}", "dossiers"),
+    "unknown_channel": (_RECEIVED, "unknown_channel"),
+    "unknown_components": (_RECEIVED, "unknown_components"),
+    "unknown_payment": (_RECEIVED, "unknown_payment"),
+    "unknown_e_result": (_FINISHED_BY_END, "unknown_e_result"),
 }
 assert tuple(_FACT_SQL) == FACT_COUNTERS
 
@@ -268,6 +370,7 @@ def _facts_insert_sql(period_count: int) -> str:
             JOIN periods p
               ON c.received_bucket + 0 <= p.eb
              AND (c.finished_bucket IS NULL OR c.finished_bucket >= p.sb)
+             AND {_NOT_WAITING_SINCE_BEFORE_START}
             GROUP BY c.agency_id, c.domain_id, p.n
         )
         INSERT INTO {fact_table} ({fact_columns})

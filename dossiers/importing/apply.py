@@ -474,38 +474,71 @@ def upsert_apologies(*, now: dt.datetime) -> None:
         cursor.execute(delete.format(**tables))
 
 
+# Which months a change can move (issue 16, item 3). A cell belongs to the month its dossiers
+# were received, and a period's facts read the cells of every month up to its end, so:
+# - a fact known at receipt (`RECEIPT_FACTS`: channel, components, fee, payment) counts only in
+#   the periods holding the receipt: it touches the month received;
+# - the electronic result counts in the periods holding the finish: the month finished too;
+# - anything else (the dates, status, supplementation, agency, procedure, apology) moves the
+#   dossier's timeline: every month from receipt to finish, or to today while it is open.
+# Fields no indicator reads (submitted date, overdue reason) are treated like receipt facts.
+RECEIPT_FACTS = ("channel", "components_total", "components_digitized", "fee", "paid_online")
+FINISH_FACTS = ("e_result",)
+UNCOUNTED_FACTS = ("submitted_at", "late_reason")
+
+
 def touched_cells(
     *, with_apologies: bool, today: dt.date, time_zone: str, facts: tuple[str, ...] = FACTS
 ) -> set[tuple[int, dt.date]]:
-    """(agency, month) of the old and new version of each created or changed staged dossier.
+    """(agency, month) of the old and new version of each created or changed staged dossier,
+    narrowed to the months its change can move (above).
 
     Run before the upsert: afterwards the old versions are gone. A version never received
     (no received date: status 1 or 3) counts in no month.
     """
     changed = _changed(with_apologies=with_apologies, facts=facts)
+    timeline_facts = tuple(
+        f for f in facts if f not in (*RECEIPT_FACTS, *FINISH_FACTS, *UNCOUNTED_FACTS)
+    )
+    # _changed always compares the procedure (and the apology when the file has one).
+    moved = _changed(with_apologies=with_apologies, facts=timeline_facts)
+    timeline = f"CASE WHEN {moved} THEN 1 ELSE 0 END"
+    finish_facts = tuple(f for f in facts if f in FINISH_FACTS)
+    finish = (
+        "CASE WHEN "
+        + " OR ".join(_differs(f"d.{n}", f"s.{n}") for n in finish_facts)
+        + " THEN 1 ELSE 0 END"
+        if finish_facts
+        else "0"
+    )
     joins = _JOINS.format(**_tables())
     versions = (
-        f"SELECT d.agency_id, d.received_at, d.finished_at {joins} "
-        f"WHERE d.id IS NOT NULL AND ({changed}) "
-        f"UNION ALL SELECT s.agency_id, s.received_at, s.finished_at {joins} "
+        f"SELECT d.agency_id, d.received_at, d.finished_at, {timeline} AS timeline, "
+        f"{finish} AS finish {joins} WHERE d.id IS NOT NULL AND ({changed}) "
+        f"UNION ALL SELECT s.agency_id, s.received_at, s.finished_at, "
+        f"CASE WHEN d.id IS NULL THEN 1 ELSE {timeline} END, {finish} {joins} "
         f"WHERE d.id IS NULL OR ({changed})"
     )
     sql = (
         f"SELECT DISTINCT agency_id, {local_day_sql('received_at')}, "
-        f"{local_day_sql('finished_at')} FROM ({versions}) versions"
+        f"{local_day_sql('finished_at')}, timeline, finish FROM ({versions}) versions"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [])
         spans = cursor.fetchall()
     this_month = today.replace(day=1)
     cells: set[tuple[int, dt.date]] = set()
-    for agency_id, first, last in spans:
+    for agency_id, first, last, moves_timeline, moves_finish in spans:
         if first is None:  # never received: counted nowhere
             continue
         first_month = date_of_day_number(first).replace(day=1)
-        last_month = date_of_day_number(last).replace(day=1) if last is not None else this_month
-        for month in _months(first_month, last_month):
-            cells.add((agency_id, month))
+        last_month = date_of_day_number(last).replace(day=1) if last is not None else None
+        if moves_timeline:
+            cells.update((agency_id, m) for m in _months(first_month, last_month or this_month))
+            continue
+        cells.add((agency_id, first_month))
+        if moves_finish and last_month is not None:
+            cells.add((agency_id, last_month))
     return cells
 
 

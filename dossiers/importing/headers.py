@@ -7,20 +7,10 @@ ASCII alias: "Ngày tiếp nhận", "NGAY TIEP NHAN" and "ngay_tiep_nhan" are th
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
+from dossiers.importing.labels import normalise_label
 from dossiers.importing.outcome import ImportRefused
-
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-
-
-def normalise_label(text: str) -> str:
-    """Reduce a header or a coded cell ("Trực tuyến", "truc_tuyen") to a comparable key."""
-    decomposed = unicodedata.normalize("NFD", str(text).lower().replace("đ", "d"))
-    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NOT_ALNUM.sub("", without_marks)
 
 
 @dataclass(frozen=True)
@@ -41,6 +31,15 @@ class Column:
     @property
     def described(self) -> str:
         return f"«{self.header}» ({self.alias})"
+
+
+def known_labels(columns: tuple[Column, ...]) -> frozenset[str]:
+    """Every name of these columns as `normalise_label` reduces it (to find the header row)."""
+    return frozenset(
+        normalise_label(name)
+        for column in columns
+        for name in (column.header, column.alias, *column.names)
+    )
 
 
 AGENCY_COLUMNS = (

@@ -26,7 +26,7 @@ from django.conf import settings
 
 from dossiers.importing import reading
 from dossiers.importing.base import Importer
-from dossiers.importing.headers import Column, match_headers
+from dossiers.importing.headers import Column, known_labels, match_headers
 from dossiers.importing.outcome import ImportRefused
 from dossiers.importing.reading import ROW, Source, Table, open_source, read_table, with_headers
 from dossiers.importing.registry import importer_for
@@ -45,7 +45,7 @@ def checked(batch: ImportBatch) -> Iterator[Importer]:
         with _checked_stream(batch, importer_class) as importer:
             yield importer
         return
-    table = read_file(batch)
+    table = read_file(batch, known=known_labels(importer_class.columns))
     headers = match_headers(table.headers, importer_class.columns, file_name=batch.original_name)
     refuse_nested(table.nested, headers, importer_class.columns, file_name=batch.original_name)
     frame = keyed(table.frame, headers, importer_class.columns)
@@ -159,6 +159,7 @@ class Stream:
                 file_name=name,
                 sheet=self.batch.sheet or None,
                 batch_rows=reading.BATCH_ROWS,
+                known=known_labels(self.columns),
             )
         except OSError as exc:
             raise ImportRefused(f"Không đọc được tệp {name}: {exc}.") from exc
@@ -284,13 +285,15 @@ def refuse_nested(
             )
 
 
-def read_file(batch: ImportBatch) -> Table:
+def read_file(batch: ImportBatch, *, known: frozenset[str] = frozenset()) -> Table:
     try:
         path = Path(batch.file.path)
     except (ValueError, NotImplementedError) as exc:
         raise ImportRefused(f"Không mở được tệp {batch.original_name}.") from exc
     try:
-        return read_table(path, file_name=batch.original_name, sheet=batch.sheet or None)
+        return read_table(
+            path, file_name=batch.original_name, sheet=batch.sheet or None, known=known
+        )
     except OSError as exc:
         raise ImportRefused(f"Không đọc được tệp {batch.original_name}: {exc}.") from exc
 

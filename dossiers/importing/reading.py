@@ -39,9 +39,10 @@ import polars as pl
 
 from dossiers.importing import xlsx_reader
 from dossiers.importing.json_records import JsonRecords
+from dossiers.importing.labels import HEADER_SEARCH_ROWS, header_row_index
 from dossiers.importing.outcome import ImportRefused
 
-ROW = "_row"  # the row number as the user sees it in the file (the header is row 1)
+ROW = "_row"  # the row number as the user sees it in the file (a title may sit above the header)
 BATCH_ROWS = 50_000  # about 400 MB peak for an import process (docs/benchmarks.md)
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".json")
 
@@ -72,9 +73,11 @@ class Source:
     nested: dict[str, int] = field(default_factory=dict)
 
 
-def read_table(path: Path, *, file_name: str, sheet: str | None = None) -> Table:
+def read_table(
+    path: Path, *, file_name: str, sheet: str | None = None, known: frozenset[str] = frozenset()
+) -> Table:
     """The whole file at once (for small files and the error report)."""
-    source = open_source(path, file_name=file_name, sheet=sheet)
+    source = open_source(path, file_name=file_name, sheet=sheet, known=known)
     frames = list(source.batches)
     headers = source.headers  # complete once every batch is read (JSON keys come as they come)
     frame = pl.concat([with_headers(f, headers) for f in frames])
@@ -90,19 +93,28 @@ def with_headers(frame: pl.DataFrame, headers: list[str]) -> pl.DataFrame:
 
 
 def open_source(
-    path: Path, *, file_name: str, sheet: str | None = None, batch_rows: int = BATCH_ROWS
+    path: Path,
+    *,
+    file_name: str,
+    sheet: str | None = None,
+    batch_rows: int = BATCH_ROWS,
+    known: frozenset[str] = frozenset(),
 ) -> Source:
     """Open a CSV, XLSX or JSON file, or refuse it with one sentence saying what is wrong.
+
+    `known`: the kind's headers (`headers.known_labels`); in a CSV or XLSX file opening with a
+    title, the header row is the first of the first rows holding them (`labels`), the rows
+    above it are skipped and every row keeps its number in the file.
 
     The first batch is read at once (a file with no data row is refused here); the others as
     the iterator is consumed, which may still refuse the file (a bad XLSX cell far down).
     """
     suffix = Path(file_name).suffix.lower()
     if suffix == ".csv":
-        headers, batches = _csv(path, file_name, batch_rows)
+        headers, batches = _csv(path, file_name, batch_rows, known)
         source = Source(headers, batches)
     elif suffix in (".xlsx", ".xlsm"):
-        headers, batches = _xlsx(path, file_name, sheet, batch_rows)
+        headers, batches = _xlsx(path, file_name, sheet, batch_rows, known)
         source = Source(headers, batches)
     elif suffix == ".json":
         records = JsonRecords(path, file_name=file_name, batch_rows=batch_rows)
@@ -141,7 +153,9 @@ def _tidied(source: Source, file_name: str) -> Iterator[pl.DataFrame]:
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-def _csv(path: Path, file_name: str, batch_rows: int) -> tuple[list[str], Iterator[pl.DataFrame]]:
+def _csv(
+    path: Path, file_name: str, batch_rows: int, known: frozenset[str]
+) -> tuple[list[str], Iterator[pl.DataFrame]]:
     with path.open("rb") as handle:
         head = handle.read(64 * 1024)
     if not head.removeprefix(_UTF8_BOM).strip():
@@ -151,16 +165,25 @@ def _csv(path: Path, file_name: str, batch_rows: int) -> tuple[list[str], Iterat
             f"Tệp {file_name} không phải tệp CSV dạng văn bản (có thể là tệp Excel, PDF hoặc ảnh "
             "bị đổi tên)."
         )
-    first_line = head.removeprefix(_UTF8_BOM).splitlines()[0]
-    separator = ";" if first_line.count(b";") > first_line.count(b",") else ","
+    lines = head.removeprefix(_UTF8_BOM).splitlines()[:HEADER_SEARCH_ROWS]
+    skipped = header_row_index([_line_cells(line) for line in lines], known)
+    first_line = lines[skipped]
+    separator = _separator(first_line)
     _refuse_repeated_headers(first_line, separator, file_name)
     options = {"separator": separator, "infer_schema": False, "truncate_ragged_lines": True}
     blocks = _csv_blocks(path)
     first = next(blocks)
     with _csv_refusals(file_name):
-        header = pl.read_csv(first.removeprefix(_UTF8_BOM), n_rows=0, encoding="utf8", **options)
+        header = pl.read_csv(
+            first.removeprefix(_UTF8_BOM),
+            n_rows=0,
+            encoding="utf8",
+            skip_lines=skipped,
+            **options,
+        )
     headers = [str(name) for name in header.columns]
-    return headers, _csv_frames(_chain(first, blocks), headers, file_name, batch_rows, options)
+    frames = _csv_frames(_chain(first, blocks), headers, file_name, batch_rows, options, skipped)
+    return headers, frames
 
 
 CSV_BLOCK_BYTES = 8 * 1024 * 1024  # the text read at once; polars parses it in parallel
@@ -211,15 +234,22 @@ def _csv_refusals(file_name: str) -> Iterator[None]:
 
 
 def _csv_frames(
-    blocks: Iterator[bytes], headers: list[str], file_name: str, batch_rows: int, options: dict
+    blocks: Iterator[bytes],
+    headers: list[str],
+    file_name: str,
+    batch_rows: int,
+    options: dict,
+    skipped: int,
 ) -> Iterator[pl.DataFrame]:
-    """Frames of at most `batch_rows` rows, numbered as in the file (the header is row 1)."""
-    number = 2
+    """Frames of at most `batch_rows` rows, numbered as in the file (`skipped` title lines,
+    then the header row, then the first data row)."""
+    number = skipped + 2
     for index, block in enumerate(blocks):
         with _csv_refusals(file_name):
             frame = pl.read_csv(
                 block.removeprefix(_UTF8_BOM) if index == 0 else block,
                 has_header=index == 0,
+                skip_lines=skipped if index == 0 else 0,
                 new_columns=headers,
                 encoding="utf8",
                 **options,
@@ -227,6 +257,16 @@ def _csv_frames(
         frame = frame.with_row_index(ROW, offset=number)
         number += frame.height
         yield from frame.iter_slices(batch_rows)
+
+
+def _separator(line: bytes) -> str:
+    return ";" if line.count(b";") > line.count(b",") else ","
+
+
+def _line_cells(line: bytes) -> list[str]:
+    """One line's cells, its own separator guessed (to look for the header row)."""
+    text = line.decode("utf-8", errors="replace")
+    return next(csv.reader([text], delimiter=_separator(line)), [])
 
 
 def _refuse_repeated_headers(first_line: bytes, separator: str, file_name: str) -> None:
@@ -242,7 +282,7 @@ def _refuse_repeated_headers(first_line: bytes, separator: str, file_name: str) 
 
 
 def _xlsx(
-    path: Path, file_name: str, sheet: str | None, batch_rows: int
+    path: Path, file_name: str, sheet: str | None, batch_rows: int, known: frozenset[str]
 ) -> tuple[list[str], Iterator[pl.DataFrame]]:
     with path.open("rb") as handle:
         head = handle.read(4)
@@ -250,11 +290,9 @@ def _xlsx(
         raise ImportRefused(f"Tệp {file_name} trống.")
     if head != b"PK\x03\x04":
         raise ImportRefused(f"Tệp {file_name} không phải tệp Excel (.xlsx) hợp lệ.")
-    try:  # the declared sizes and the claimed dimension, before the child reads any cell
-        xlsx_reader.inspect(str(path), file_name=file_name, sheet=sheet, limits=XLSX_LIMITS)
-    except xlsx_reader.XlsxRefused as exc:
-        raise ImportRefused(str(exc)) from exc
-    child = _XlsxChild(path, file_name, sheet)
+    # The child checks the declared sizes and the claimed dimension before it reads any cell;
+    # this process does not even open the zip (its directory alone may be built to exhaust it).
+    child = _XlsxChild(path, file_name, sheet, known)
     header = child.header()
     if header is None:
         child.close()
@@ -282,11 +320,14 @@ def _unique_headers(cells: list[str]) -> list[str]:
 class _XlsxChild:
     """`xlsx_reader` run as a child process; its frames read back as they come."""
 
-    def __init__(self, path: Path, file_name: str, sheet: str | None) -> None:
+    def __init__(
+        self, path: Path, file_name: str, sheet: str | None, known: frozenset[str] = frozenset()
+    ) -> None:
         limits = {
             **asdict(XLSX_LIMITS),
             "memory_bytes": XLSX_CHILD_MEMORY_BYTES,
             "cpu_seconds": XLSX_CHILD_CPU_SECONDS,
+            "header_labels": sorted(known),
         }
         package_root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": package_root}
@@ -333,9 +374,9 @@ class _XlsxChild:
         return (
             f"Không đọc được tệp Excel {self.file_name}: tiến trình đọc tệp dừng bất thường "
             f"({how}), có thể vì tệp vượt giới hạn bộ nhớ "
-            f"{XLSX_CHILD_MEMORY_BYTES // 2**20:,} MB hoặc thời gian {XLSX_CHILD_CPU_SECONDS} s "
-            "dành cho việc đọc tệp."
-        ).replace(",", ".")
+            f"{xlsx_reader.number_text(XLSX_CHILD_MEMORY_BYTES // 2**20)} MB hoặc thời gian "
+            f"{xlsx_reader.number_text(XLSX_CHILD_CPU_SECONDS)} s dành cho việc đọc tệp."
+        )
 
     def header(self) -> list[str] | None:
         try:

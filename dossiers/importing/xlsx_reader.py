@@ -24,17 +24,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import re
 import resource
 import struct
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from lxml import etree
+
+from dossiers.importing.labels import HEADER_SEARCH_ROWS, header_row_index
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -55,8 +59,11 @@ class Limits:
     cells: int = 40_000_000  # claimed rows × columns, and cells actually read
     shared_strings: int = 5_000_000  # distinct strings of the workbook
     shared_string_chars: int = 200_000_000  # their total length
+    cell_chars: int = 32_767  # the text of one cell (Excel's own maximum)
     member_bytes: int = 4_000_000_000  # uncompressed size of any one zip member
+    members: int = 10_000  # zip members (a workbook has a few dozen)
     ratio: int = 200  # uncompressed ÷ compressed size of a member (a zip bomb compresses more)
+    text_bytes: int = 200_000_000  # the sheet's cells as CSV text (what a CSV upload may hold)
 
 
 class XlsxRefused(Exception):
@@ -74,8 +81,12 @@ class Sheet:
     sizes: dict[str, int] = field(default_factory=dict)
 
 
-def _number(value: int) -> str:
+def number_text(value: int) -> str:
+    """A count as Vietnamese write it: 1.048.576."""
     return f"{value:,}".replace(",", ".")
+
+
+_number = number_text
 
 
 def inspect(path: str, *, file_name: str, sheet: str | None, limits: Limits) -> Sheet:
@@ -85,6 +96,11 @@ def inspect(path: str, *, file_name: str, sheet: str | None, limits: Limits) -> 
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise XlsxRefused(f"Tệp {file_name} không phải tệp Excel (.xlsx) hợp lệ.") from exc
     with book:
+        if len(book.infolist()) > limits.members:
+            raise XlsxRefused(
+                f"Tệp Excel {file_name} có {_number(len(book.infolist()))} phần nén, vượt giới hạn "
+                f"{_number(limits.members)} phần."
+            )
         sizes = {info.filename: info.file_size for info in book.infolist()}
         for info in book.infolist():
             if info.file_size > limits.member_bytes:
@@ -102,6 +118,12 @@ def inspect(path: str, *, file_name: str, sheet: str | None, limits: Limits) -> 
         found = _find_sheet(book, file_name=file_name, sheet=sheet, limits=limits)
         found.sizes = sizes
         head = _head(book, found.member, limits=limits)
+        declared = _declared_strings(_head(book, found.shared_strings, limits=limits))
+    if declared > limits.shared_strings:
+        raise XlsxRefused(
+            f"Tệp Excel {file_name} khai báo {_number(declared)} chuỗi dùng chung, vượt giới hạn "
+            f"{_number(limits.shared_strings)} chuỗi."
+        )
     found.claimed = _claimed(head)
     if found.claimed:
         rows, columns = found.claimed
@@ -169,9 +191,24 @@ def _member_path(target: str) -> str:
     return "/".join(parts)
 
 
-def _head(book: zipfile.ZipFile, member: str, *, limits: Limits) -> bytes:
+def _head(book: zipfile.ZipFile, member: str | None, *, limits: Limits) -> bytes:
+    if member is None:
+        return b""
     with book.open(member) as handle:
         return handle.read(4096)
+
+
+_SST = re.compile(rb"<(?:\w+:)?sst\b[^>]*>")
+_SST_COUNT = re.compile(rb"\b(uniqueCount|count)=\"(\d{1,20})\"")
+
+
+def _declared_strings(head: bytes) -> int:
+    """The shared strings' count the table's opening tag claims (uniqueCount, else count)."""
+    found = _SST.search(head)
+    if not found:
+        return 0
+    counts = dict(_SST_COUNT.findall(found.group(0)))
+    return int(counts.get(b"uniqueCount") or counts.get(b"count") or 0)
 
 
 def _claimed(head: bytes) -> tuple[int, int] | None:
@@ -270,6 +307,12 @@ def _shared_strings(book: zipfile.ZipFile, sheet: Sheet, *, file_name: str, limi
         counted = _Counted(handle, limit=limits.member_bytes, message=over)
         for _, element in etree.iterparse(counted, tag=_SI, huge_tree=True, resolve_entities=False):
             text = "".join(t.text or "" for t in element.iter(_T) if t.getparent().tag != _RPH)
+            if len(text) > limits.cell_chars:
+                raise XlsxRefused(
+                    f"Tệp Excel {file_name} có chuỗi dùng chung thứ {_number(len(strings) + 1)} "
+                    f"dài {_number(len(text))} ký tự, vượt giới hạn {_number(limits.cell_chars)} "
+                    "ký tự của một ô."
+                )
             chars += len(text)
             strings.append(text)
             if len(strings) > limits.shared_strings or chars > limits.shared_string_chars:
@@ -317,8 +360,8 @@ def iter_rows(
         strings = _shared_strings(book, found, file_name=file_name, limits=limits)
         styles = found.styles
         too_many = (
-            f"Trang tính «{found.name}» của tệp {file_name} có quá {_number(limits.cells)} ô; "
-            "hãy chia tệp."
+            f"Trang tính «{found.name}» của tệp {file_name} có hơn {_number(limits.cells)} ô, "
+            f"vượt giới hạn {_number(limits.cells)} ô; hãy chia tệp."
         )
         with book.open(found.member) as handle:
             counted = _Counted(
@@ -336,7 +379,10 @@ def iter_rows(
                 number = int(reference) if reference and reference.isdigit() else next_row
                 next_row = number + 1
                 if number > limits.rows:
-                    raise XlsxRefused(too_many)
+                    raise XlsxRefused(
+                        f"Trang tính «{found.name}» của tệp {file_name} có dòng {_number(number)}, "
+                        f"vượt giới hạn {_number(limits.rows)} dòng."
+                    )
                 cells: list[str | None] = []
                 for cell in row:
                     if cell.tag != _C:
@@ -358,6 +404,12 @@ def iter_rows(
                     text = _cell_text(cell, strings, styles, found.date1904)
                     if text is None:
                         continue
+                    if len(text) > limits.cell_chars:
+                        raise XlsxRefused(
+                            f"Trang tính «{found.name}» của tệp {file_name} có ô "
+                            f"{ref or _number(column + 1)} dài {_number(len(text))} ký tự, vượt "
+                            f"giới hạn {_number(limits.cell_chars)} ký tự của một ô."
+                        )
                     if column == len(cells):
                         cells.append(text)
                     else:
@@ -421,18 +473,49 @@ def _cell_text(cell, strings: list[str], styles: list[str], date1904: bool) -> s
 # a refusal (UTF-8 text, one sentence), b"D" the end.
 
 ROWS_PER_FRAME = 20_000
+FRAME_CHARS = 8_000_000  # a frame is sent once it holds this much text, whatever its rows
 
 
 def _frame(out, kind: bytes, payload: bytes) -> None:
     out.write(kind + struct.pack(">I", len(payload)) + payload)
 
 
-def _send_rows(out, path: str, file_name: str, sheet: str | None, limits: Limits) -> None:
+def _send_rows(
+    out,
+    path: str,
+    file_name: str,
+    sheet: str | None,
+    limits: Limits,
+    known: frozenset[str] = frozenset(),
+) -> None:
+    """Send the sheet's rows, refusing it once its text passes `limits.text_bytes`: the parent
+    holds every cell, so a workbook may give it no more text than a CSV upload could.
+
+    The header row is the first row, or, below a title, the first of the first rows holding
+    `known` headers (`labels.header_row_index`); the rows above it are not sent."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     width = None
     pending = 0
-    for number, cells in iter_rows(path, file_name=file_name, sheet=sheet, limits=limits):
+    sent = 0
+    too_much = (
+        f"Dữ liệu của tệp Excel {file_name} vượt {_number(limits.text_bytes)} byte khi đọc ra "
+        "thành văn bản (giới hạn như của một tệp CSV); hãy chia tệp."
+    )
+
+    def flush() -> int:
+        payload = buffer.getvalue().encode()
+        if sent + len(payload) > limits.text_bytes:
+            raise XlsxRefused(too_much)
+        _frame(out, b"R", payload)
+        buffer.seek(0)
+        buffer.truncate()
+        return len(payload)
+
+    rows = iter_rows(path, file_name=file_name, sheet=sheet, limits=limits)
+    first = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    start = header_row_index([cells for _, cells in first], known)
+    for number, cells in itertools.chain(first[start:], rows):
         if width is None:
             header = ["" if c is None else c for c in cells]
             width = len(header)
@@ -442,22 +525,31 @@ def _send_rows(out, path: str, file_name: str, sheet: str | None, limits: Limits
         row.extend([""] * (width - len(row)))
         writer.writerow([number, *row])
         pending += 1
-        if pending == ROWS_PER_FRAME:
-            _frame(out, b"R", buffer.getvalue().encode())
-            buffer.seek(0)
-            buffer.truncate()
+        if pending == ROWS_PER_FRAME or buffer.tell() >= FRAME_CHARS:
+            sent += flush()
             pending = 0
     if pending:
-        _frame(out, b"R", buffer.getvalue().encode())
+        flush()
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """Python's MemoryError, or the same failure as zlib (Z_MEM_ERROR, -4) or libxml2 say it."""
+    if isinstance(exc, MemoryError):
+        return True
+    if isinstance(exc, zlib.error):
+        return "Error -4 " in str(exc)
+    return isinstance(exc, etree.LxmlError) and "memory" in str(exc).lower()
 
 
 def main(argv: list[str]) -> int:
     """The child's body: `python -m dossiers.importing.xlsx_reader PATH NAME SHEET LIMITS`,
     LIMITS a JSON object of `Limits` fields plus "memory_bytes" and "cpu_seconds", the bounds
-    the child puts on itself before reading anything."""
+    the child puts on itself before reading anything, and "header_labels", the kind's known
+    headers (normalised) by which a header row below a title is found."""
     path, file_name, sheet, limits_json = argv
     options = json.loads(limits_json)
     memory, cpu = options.pop("memory_bytes", None), options.pop("cpu_seconds", None)
+    known = frozenset(options.pop("header_labels", ()))
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     if cpu:
@@ -465,14 +557,16 @@ def main(argv: list[str]) -> int:
     limits = Limits(**options)
     out = sys.stdout.buffer
     try:
-        _send_rows(out, path, file_name, sheet or None, limits)
+        _send_rows(out, path, file_name, sheet or None, limits, known)
     except XlsxRefused as exc:
         _frame(out, b"E", str(exc).encode())
-    except MemoryError:
-        message = f"Tệp Excel {file_name} cần quá nhiều bộ nhớ để đọc; hãy chia tệp."
-        _frame(out, b"E", message.encode())
     except Exception as exc:  # a corrupt workbook: zip, deflate, XML or value errors
-        _frame(out, b"E", f"Không đọc được tệp Excel {file_name}: {exc}.".encode())
+        if _out_of_memory(exc):
+            bound = f" (giới hạn {number_text(memory // 2**20)} MB)" if memory else ""
+            message = f"Tệp Excel {file_name} cần quá nhiều bộ nhớ để đọc{bound}; hãy chia tệp."
+        else:
+            message = f"Không đọc được tệp Excel {file_name}: {exc}."
+        _frame(out, b"E", message.encode())
     _frame(out, b"D", b"")
     out.flush()
     return 0

@@ -31,6 +31,7 @@ from reports.pages.cells import (
     counters_of,
     domain_lines,
     shown_indicators,
+    unknown_fact_notes,
 )
 from reports.selectors import (
     PREDECESSORS_LABEL,
@@ -73,6 +74,8 @@ class AgencyPage:
     predecessors: list[Agency] = field(default_factory=list)
     predecessor_rates: list[AgencyRateLine] = field(default_factory=list)
     handled: int = 0  # dossiers the agency's node handled in the period (0: no data)
+    # How many of the node's dossiers of the period lack each fact (domain.md section 11).
+    unknown_facts: list[str] = field(default_factory=list)
 
 
 def _root_code(agency: Agency) -> str:
@@ -154,6 +157,7 @@ def agency_page_build(*, agency: Agency, period: Period) -> AgencyPage:
         predecessors=predecessors,
         predecessor_rates=predecessor_rates,
         handled=own["handled"],
+        unknown_facts=unknown_fact_notes(own),
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from agencies.models import Domain
 from kpi_portal.formatting import format_number, format_percent, format_rate
@@ -30,6 +30,48 @@ SHORT_NAMES = {
     "online_submission": gettext_lazy("Trực tuyến"),
     "online_payment": gettext_lazy("TT trực tuyến"),
 }
+
+
+# What a page says of the period's dossiers that lack a fact (domain.md section 11), by counter.
+UNKNOWN_FACT_NOTES = (
+    (
+        "unknown_channel",
+        gettext_noop(
+            "%(count)s hồ sơ không có thông tin kênh nộp (không tính vào tỷ lệ trực tuyến)"
+        ),
+    ),
+    (
+        "unknown_components",
+        gettext_noop(
+            "%(count)s hồ sơ không có thông tin số hóa thành phần hồ sơ"
+            " (không tính vào tỷ lệ số hóa)"
+        ),
+    ),
+    (
+        "unknown_payment",
+        gettext_noop(
+            "%(count)s hồ sơ không có thông tin phí, lệ phí hoặc thanh toán trực tuyến"
+            " (không tính vào tỷ lệ thanh toán trực tuyến)"
+        ),
+    ),
+    (
+        "unknown_e_result",
+        gettext_noop(
+            "%(count)s hồ sơ không có thông tin kết quả điện tử"
+            " (không tính vào tỷ lệ cấp kết quả điện tử)"
+        ),
+    ),
+)
+
+
+def unknown_fact_notes(counters: Counters | None) -> list[str]:
+    """One sentence per fact some of the period's dossiers lack, with how many lack it."""
+    counters = counters or {}
+    return [
+        gettext(message) % {"count": format_number(counters.get(name, 0))}
+        for name, message in UNKNOWN_FACT_NOTES
+        if counters.get(name, 0)
+    ]
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from reports.pages.cells import (
     cells_by_scope,
     shown_indicators,
     sort_rows,
+    unknown_fact_notes,
 )
 from reports.selectors import Counters, kpi_table, zero_counters
 from reports.stored_labels import translated
@@ -110,6 +111,8 @@ class Overview:
     on_time: int = 0
     overdue: int = 0
     received: int = 0  # 0: the portal has no dossier received in the period (no data)
+    # How many of the province's dossiers of the period lack each fact (domain.md section 11).
+    unknown_facts: list[str] = field(default_factory=list)
 
 
 def overview_build(
@@ -170,6 +173,7 @@ def overview_build(
         descending=descending,
         sort_by=by,
         columns=_sort_columns(indicators, period, sort, descending, by),
+        unknown_facts=unknown_fact_notes(table.counters.get(province.code) if province else None),
         **_handled_counts(table.counters.get(province.code) if province else None),
     )
 

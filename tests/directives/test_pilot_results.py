@@ -125,9 +125,9 @@ class TestTheFigures:
         hl = _by_code(pilot_results(task=pilot.nomination, as_of=vn(2023, 8, 3, 23, 59, 59)))["HL"]
         assert (hl.online_e_result, hl.received, hl.priority) == (1, 2, True)
 
-    def test_a_procedure_without_a_paper_result_needs_the_electronic_result_too(
-        self, agencies, data
-    ):
+    def test_a_procedure_without_a_paper_result_counts_when_returned_online(self, agencies, data):
+        # The national rule for online dossiers (issue 12, item 7): the electronic result is
+        # asked only where the result is a paper document.
         from agencies.models import Procedure
 
         notice = Procedure.objects.create(
@@ -140,15 +140,53 @@ class TestTheFigures:
         gl = agencies["GL"]
         _submit(data, gl, [notice])
         for received, finished, channel, e_result in (
-            (vn(2023, 9, 1, 8), vn(2023, 9, 1, 15), ONLINE, True),  # online, e-result: counted
-            (vn(2023, 9, 3, 8), vn(2023, 9, 3, 15), ONLINE, False),  # no e-result flag: not
+            (vn(2023, 9, 1, 8), vn(2023, 9, 1, 15), ONLINE, True),  # online, returned: counted
+            (vn(2023, 9, 3, 8), vn(2023, 9, 3, 15), ONLINE, False),  # no e-result flag: counted
             (vn(2023, 12, 29, 8), None, ONLINE, False),  # still in progress: not yet
             (vn(2023, 9, 2, 8), vn(2023, 9, 2, 15), IN_PERSON, True),  # in person: not
         ):
             _dossier(gl, notice, received, finished, channel, e_result=e_result)
         result = _by_code(pilot_results(task=data.nomination, as_of=END_2023))["GL"]
-        # 1/4 = 25,00% < 50%.
-        assert (result.online_e_result, result.received, result.priority) == (1, 4, False)
+        # 2/4 = 50,00% ≥ 50%.
+        assert (result.online_e_result, result.received, result.priority) == (2, 4, True)
+
+    def test_statuses_and_unknown_facts(self, agencies, data):
+        # Of a paper-result procedure, online and returned by the end of 2023:
+        #   g with an e-result: counted (num and den);
+        #   h never received (status 3): in neither;
+        #   i withdrawn (status 7): ended without any result, in neither;
+        #   j from a list export, channel unknown: in neither;
+        #   k e-result unknown (no such column in its file): in neither;
+        #   l in person, returned on paper: den only.
+        # → 1/2 = 50%.
+        from dossiers.models import Dossier, DossierStatus
+
+        gl, birth = agencies["GL"], data.eligible
+        _submit(data, gl, [birth])
+        made = {}
+        for key, channel, e_result in (
+            ("g", ONLINE, True),
+            ("h", ONLINE, True),
+            ("i", ONLINE, True),
+            ("j", ONLINE, True),
+            ("k", ONLINE, True),
+            ("l", IN_PERSON, False),
+        ):
+            made[key] = make_dossier(
+                gl,
+                birth,
+                received_at=vn(2023, 9, 1, 8),
+                due_at=vn(2023, 9, 11, 8),
+                finished_at=vn(2023, 9, 5, 8),
+                channel=channel,
+                e_result=e_result,
+            )
+        Dossier.objects.filter(pk=made["h"].pk).update(status=DossierStatus.NOT_ACCEPTED)
+        Dossier.objects.filter(pk=made["i"].pk).update(status=DossierStatus.WITHDRAWN)
+        Dossier.objects.filter(pk=made["j"].pk).update(channel=None)
+        Dossier.objects.filter(pk=made["k"].pk).update(e_result=None)
+        result = _by_code(pilot_results(task=data.nomination, as_of=END_2023))["GL"]
+        assert (result.online_e_result, result.received) == (1, 2)
 
     def test_the_threshold_is_data(self, pilot):
         pilot.nomination.pilot_priority_threshold = Decimal("0.4")

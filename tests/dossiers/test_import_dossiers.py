@@ -467,6 +467,40 @@ class TestTouchedCells:
             ("HL-TT", "2023-08-01"),
         }
 
+    @time_machine.travel(dt.datetime(2023, 8, 10, 9, 0, tzinfo=LOCAL), tick=False)
+    def test_a_fact_known_at_receipt_touches_the_month_received_only(self, catalogue, write_file):
+        # Open since June: a new digitization count or channel moves no figure after June.
+        run_import("import_dossiers", write_file(dossier_csv([{"finished_at": ""}])))
+        TouchedCell.objects.all().delete()
+
+        changed = {"finished_at": "", "components_digitized": "1", "channel": "Trực tiếp"}
+        run_import("import_dossiers", write_file(dossier_csv([changed])))
+
+        assert _cells() == {("HL-TT", "2023-06-01")}
+
+    def test_the_electronic_result_touches_the_months_received_and_finished(
+        self, catalogue, write_file
+    ):
+        # Received in April, finished in June: the e-result counts in the periods of June.
+        dates = {"received_at": "28/04/2023 08:00", "due_at": "30/06/2023"}
+        dates["finished_at"] = "01/06/2023 10:00"
+        run_import("import_dossiers", write_file(dossier_csv([dates])))
+        TouchedCell.objects.all().delete()
+
+        run_import("import_dossiers", write_file(dossier_csv([{**dates, "e_result": "Không"}])))
+
+        assert _cells() == {("HL-TT", "2023-04-01"), ("HL-TT", "2023-06-01")}
+
+    def test_a_new_due_date_touches_the_whole_timeline(self, catalogue, write_file):
+        dates = {"received_at": "28/04/2023 08:00", "due_at": "30/06/2023"}
+        dates["finished_at"] = "01/06/2023 10:00"
+        run_import("import_dossiers", write_file(dossier_csv([dates])))
+        TouchedCell.objects.all().delete()
+
+        run_import("import_dossiers", write_file(dossier_csv([{**dates, "due_at": "20/05/2023"}])))
+
+        assert _cells() == {("HL-TT", f"2023-{m:02d}-01") for m in (4, 5, 6)}
+
 
 def _cells() -> set[tuple[str, str]]:
     return {(c.agency.code, c.month.isoformat()) for c in TouchedCell.objects.all()}

@@ -3,13 +3,14 @@ facts a file does not give (domain.md section 11)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import zoneinfo
 
 import pytest
 
 from agencies.models import AgencyAlias, Procedure
-from dossiers.models import Channel, Dossier, DossierStatus
+from dossiers.models import Channel, Dossier, DossierStatus, ImportRowError
 from tests.dossiers.conftest import dossier_csv, run_import, table_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -163,6 +164,70 @@ class TestAListExport:
             "R-1": None,
             "R-2": local(2023, 6, 4, 10, 0),
         }
+
+
+class TestAListExportWithATitle:
+    """The export as people save it: a title and a date range above the header row, a blank
+    row between. The header row is found below them and rows keep their numbers in the file."""
+
+    TITLE = [["DANH SÁCH HỒ SƠ"], ["Từ ngày 01/06/2023 đến ngày 30/06/2023"], []]
+
+    def rows(self) -> list[list]:
+        return [
+            *self.TITLE,
+            LIST_HEADERS,  # row 4
+            list_row(
+                1,
+                "Sở Tư pháp",
+                "Đăng ký khai sinh",
+                "T-1",
+                "Đã trả kết quả",
+                received="12/06/2023 08:30",
+                due="15/06/2023",
+                finished="14/06/2023 16:00",
+            ),
+            list_row(
+                2,
+                "Sở Tư pháp",
+                "Đăng ký khai sinh",
+                "T-2",
+                "Đang xử lý",
+                received="31/02/2023",
+                due="15/06/2023",
+            ),
+        ]
+
+    def test_an_xlsx_export_is_read_below_its_title_with_the_file_s_row_numbers(
+        self, catalogue, tmp_path
+    ):
+        path = write_xlsx(tmp_path / "danh_sach.xlsx", self.rows())
+        outcome = run_import("import_dossiers", path)
+        assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 1"
+        assert Dossier.objects.get().code == "T-1"
+        error = ImportRowError.objects.get()
+        assert (error.row_number, error.column, error.value) == (6, "Ngày nhận", "31/02/2023")
+
+    def test_a_csv_export_is_read_below_its_title(self, catalogue, write_file, tmp_path):
+        title = "DANH SÁCH HỒ SƠ,,,\nTừ ngày 01/06/2023 đến ngày 30/06/2023,,,\n\n"
+        rows = [[str(cell or "") for cell in row] for row in self.rows()[4:]]
+        path = write_file(title + table_csv(LIST_HEADERS, rows, separator=";"))
+        out = tmp_path / "loi.csv"
+        outcome = run_import("import_dossiers", path, "--errors-out", str(out))
+        assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 1"
+        error = ImportRowError.objects.get()
+        assert (error.row_number, error.column, error.value) == (6, "Ngày nhận", "31/02/2023")
+        # The error file gives the row's own cells, read the same way.
+        lines = list(csv.DictReader(out.read_bytes().decode("utf-8-sig").splitlines()))
+        assert [(r["Dòng"], r["Mã hồ sơ"]) for r in lines] == [("6", "T-2")]
+
+    def test_without_known_headers_in_the_first_rows_the_first_row_is_the_header(
+        self, catalogue, tmp_path
+    ):
+        filler = [[f"Ghi chú {n}"] for n in range(10)]
+        path = write_xlsx(tmp_path / "xa.xlsx", [*filler, *self.rows()[3:]])
+        outcome = run_import("import_dossiers", path)
+        assert outcome.exit_code == 1
+        assert outcome.error.startswith("Tệp xa.xlsx thiếu cột bắt buộc:")
 
 
 class TestUnknownFactsOfAKnownDossier:

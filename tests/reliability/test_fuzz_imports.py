@@ -1,10 +1,11 @@
 """Hostile input: property-based fuzzing of the importers (hypothesis).
 
 Random bytes, random cells under the known headers, random header sets, as CSV and XLSX, for
-dossiers, agencies and procedures. Whatever the file, the import ends either applied (every
-row counted once: created + updated + unchanged + rejected = rows read) or refused with its
-one-sentence reason, and a refused file writes nothing. Never "failed": that status is what
-an unhandled exception inside the importer turns into.
+dossiers, agencies and procedures; hand-built workbooks around the spreadsheet bounds.
+Whatever the file, the import ends either applied (every row counted once: created + updated
++ unchanged + rejected = rows read) or refused with its one-sentence reason, and a refused
+file writes nothing. Never "failed": that status is what an unhandled exception inside the
+importer turns into. A workbook past a spreadsheet bound is refused naming the limit.
 
 Bounded for the suite's time: EXAMPLES cases per test (the count is in docs/benchmarks.md),
 no deadline (the first PostgreSQL call of a run is slow), no example database on disk.
@@ -17,6 +18,7 @@ import datetime as dt
 import io
 import tempfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from django.db import transaction
@@ -25,9 +27,12 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from agencies.models import Agency, Domain, Procedure
+from dossiers.importing import reading
 from dossiers.importing.headers import AGENCY_COLUMNS, DOSSIER_COLUMNS, PROCEDURE_COLUMNS
+from dossiers.importing.xlsx_reader import Limits
 from dossiers.models import Apology, Dossier, ImportBatch, ImportKind, ImportStatus
 from dossiers.services import import_file
+from tests.reliability.workbooks import column_letters, write_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +74,7 @@ PLAUSIBLE = {
     "full_process_eligible": ["Có", "Không"],
     "paper_result": ["Có", "Không"],
 }
+DOSSIER_HEADER = {column.key: column.header for column in DOSSIER_COLUMNS}
 # Text a person, a spreadsheet or an attacker could put in a cell (no surrogates).
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=25)
 XLSX_TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=25)
@@ -262,3 +268,106 @@ def test_agency_csv_random_headers_and_cells(catalogue_small, table):
 @given(table=_table(ImportKind.PROCEDURES))
 def test_procedure_csv_random_headers_and_cells(catalogue_small, table):
     _import_checked(ImportKind.PROCEDURES, "thu-tuc.csv", _csv(*table, ","))
+
+
+# --- Spreadsheet bounds (issue 15 item 1) -------------------------------------------------------
+#
+# Workbooks built by hand (tests/reliability/workbooks.py) around lowered bounds: random widths
+# and lengths, cells moved to a shared-strings table, a claimed dimension (true, none or any),
+# a claimed shared-strings count, a far cell, long texts. The property: a workbook past a bound
+# is refused with a sentence naming the limit ("giới hạn"); one within every bound is never
+# refused for a limit (it imports, or is refused for what it says, e.g. a missing column).
+
+SMALL = Limits(
+    columns=16, rows=40, cells=200, shared_strings=20, shared_string_chars=300, cell_chars=40
+)
+BOUND_TEXT = st.text(st.sampled_from(list("aăâbđêôơưÁàẢãẠ09 -/&<>\"'")), max_size=60)
+
+
+@st.composite
+def _bounded_workbook(draw) -> tuple[dict, bool]:
+    """A dossier workbook's parts (`write_workbook`'s arguments) and whether it passes one of
+    SMALL's bounds."""
+    keys = ["code", *GOOD[ImportKind.DOSSIERS]]
+    width = draw(st.integers(len(keys) - 2, 20))
+    headers = [DOSSIER_HEADER[k] for k in keys][:width] + [f"Thêm {n}" for n in range(width - 12)]
+    rows = [headers]
+    for n in range(draw(st.integers(0, 16))):
+        row = ([f"H-{n}", *GOOD[ImportKind.DOSSIERS].values()] + [""] * 8)[:width]
+        for column in draw(st.lists(st.integers(0, width - 1), max_size=2)):
+            row[column] = draw(BOUND_TEXT)
+        rows.append(row)
+    # Cells as (row number, column index, text, shared?); now and then one far away.
+    cells = [
+        (r, c, text, draw(st.booleans()))
+        for r, row in enumerate(rows, start=1)
+        for c, text in enumerate(row)
+    ]
+    if draw(st.booleans()):
+        far_row = draw(st.integers(len(rows) + 1, 60))
+        cells.append((far_row, draw(st.integers(0, 23)), draw(BOUND_TEXT), False))
+    strings = sorted({text for _, _, text, shared in cells if shared})
+    strings += [draw(BOUND_TEXT) for _ in range(draw(st.integers(0, 12)))]
+    index = {text: n for n, text in enumerate(strings)}
+    claimed_strings = draw(st.one_of(st.none(), st.integers(0, 40)))
+    if claimed_strings is None:
+        claimed_strings = len(strings)
+    last_row = max(r for r, *_ in cells)
+    last_column = max(c for _, c, *_ in cells) + 1
+    dimension = draw(
+        st.one_of(
+            st.none(),
+            st.just((last_row, last_column)),
+            st.tuples(st.integers(1, 80), st.integers(1, 30)),
+        )
+    )
+    xml = []
+    for number in sorted({r for r, *_ in cells}):
+        inner = "".join(
+            f'<c r="{column_letters(c)}{r}" t="s"><v>{index[text]}</v></c>'
+            if shared
+            else f'<c r="{column_letters(c)}{r}" t="inlineStr"><is><t>{escape(text)}</t></is></c>'
+            for r, c, text, shared in cells
+            if r == number
+        )
+        xml.append(f'<row r="{number}">{inner}</row>')
+    over = (
+        last_row > SMALL.rows
+        or last_column > SMALL.columns
+        or len(cells) > SMALL.cells
+        or claimed_strings > SMALL.shared_strings
+        or len(strings) > SMALL.shared_strings
+        or sum(map(len, strings)) > SMALL.shared_string_chars
+        or any(len(text) > SMALL.cell_chars for text in strings)
+        or any(len(text) > SMALL.cell_chars for _, _, text, _ in cells)
+    )
+    if dimension:
+        rows_claimed, columns_claimed = dimension
+        over = over or (
+            rows_claimed > SMALL.rows
+            or columns_claimed > SMALL.columns
+            or rows_claimed * columns_claimed > SMALL.cells
+        )
+    event("past a bound" if over else "within the bounds")
+    claimed = f"A1:{column_letters(dimension[1] - 1)}{dimension[0]}" if dimension else None
+    return {
+        "rows": xml,
+        "dimension": claimed,
+        "shared_strings": strings,
+        "shared_count": claimed_strings,
+    }, over
+
+
+@FUZZ
+@given(workbook=_bounded_workbook())
+def test_dossier_xlsx_around_the_spreadsheet_bounds(catalogue_small, monkeypatch, workbook):
+    monkeypatch.setattr(reading, "XLSX_LIMITS", SMALL)
+    parts, over = workbook  # shown as is when a case fails
+    with tempfile.TemporaryDirectory() as directory:
+        data = write_workbook(Path(directory) / "bien.xlsx", **parts).read_bytes()
+    batch = _import_checked(ImportKind.DOSSIERS, "bien.xlsx", data)
+    if over:
+        assert batch.status == ImportStatus.REFUSED
+        assert "giới hạn" in batch.refusal, batch.refusal
+    else:
+        assert "giới hạn" not in batch.refusal, batch.refusal

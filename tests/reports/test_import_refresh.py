@@ -131,3 +131,39 @@ class TestARealReImportThenARefresh:
             model.objects.all().delete()
         kpi_full_recompute()
         assert _stored() == refreshed
+
+
+class TestAReceiptFactChangedOnAnOpenDossier:
+    """A3 (received 01/02, due 10/02) is still open, so it is handled and overdue in every
+    period up to today. A third file gives it 0 of 1 components digitized: only the periods of
+    February can move (issue 16, item 3), and what the narrow refresh leaves equals a full
+    recompute."""
+
+    @pytest.fixture
+    def corrected(self, imported, django_capture_on_commit_callbacks):
+        undigitized = FIRST[2].replace(",1,1,0,20000,0,", ",1,0,0,20000,0,")
+        out = _import(imported, "third.csv", [undigitized], django_capture_on_commit_callbacks)
+        assert "created 0, updated 1, unchanged 0, rejected 0" in out
+
+    def test_only_the_periods_of_february_are_recomputed(self, corrected):
+        run = KpiRun.objects.filter(kind=KpiRunKind.REFRESH).latest("finished_at")
+        recomputed = KpiPeriod.objects.filter(computed_at__gte=run.started_at)
+        # Those holding February: on the calendar the month, Q1, H1, the nine months and the
+        # year; on the reporting basis (15th to 14th) February 1-14 lies in its month 2023-02
+        # and February 15-28 in 2023-03, with the same quarter, half, nine months and year.
+        assert sorted(recomputed.values_list("basis", "period")) == [
+            *(("calendar", p) for p in ("2023", "2023-02", "2023-9M", "2023-H1", "2023-Q1")),
+            *(
+                ("reporting", p)
+                for p in ("2023", "2023-02", "2023-03", "2023-9M", "2023-H1", "2023-Q1")
+            ),
+        ]
+        assert run.periods == 11
+        assert _row("2023-02", "HL-X1")[0] == (0, 1)  # digitization: 0 of 1
+
+    def test_the_refreshed_facts_equal_a_full_recompute(self, corrected):
+        refreshed = _stored()
+        for model in (KpiFact, KpiCell, KpiPeriod):
+            model.objects.all().delete()
+        kpi_full_recompute()
+        assert _stored() == refreshed

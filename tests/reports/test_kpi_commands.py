@@ -84,6 +84,7 @@ class TestExportKpis:
             "target": 0.3,
             "meets_target": True,
             "shortfall": 0,
+            "dossiers_without_fact": 0,
         }
         assert row(body, "level:huyen", "online_payment")["denominator"] == 1
         assert row(body, "level:xa", "e_result")["rate"] is None

@@ -285,9 +285,16 @@ def dossier_specs(draw):
     apology = None
     if draw(st.booleans()):
         apology = received + timedelta(days=draw(st.integers(0, 60)))
+    requests = draw(st.sampled_from([0, 0, 1, 2]))
+    requested = completed = None
+    if requests:
+        requested = received + timedelta(days=draw(st.integers(-2, 40)))
+        if draw(st.booleans()):
+            completed = requested + timedelta(days=draw(st.integers(-3, 30)))
     return {
         "where": draw(st.sampled_from(["department", "district", "commune"])),
         "procedure": draw(st.sampled_from(["land", "civil"])),
+        "supplement": (requests, requested, completed),
         "received_at": received,
         "due_at": due,
         "finished_at": finished,
@@ -299,7 +306,7 @@ def dossier_specs(draw):
 
 def build(tree, spec) -> Dossier:
     fee = spec["fee"]
-    return make_dossier(
+    dossier = make_dossier(
         getattr(tree, spec["where"]),
         getattr(tree, spec["procedure"]),
         received_at=spec["received_at"],
@@ -310,6 +317,16 @@ def build(tree, spec) -> Dossier:
         paid_online=bool(fee) and spec["online"],
         channel="truc_tuyen" if spec["online"] else "truc_tiep",
     )
+    requests, requested, completed = spec.get("supplement", (0, None, None))
+    if requests:
+        # Supplementation (domain.md section 11) changes which periods see the dossier open,
+        # waiting or paused: a refresh must still equal a full recompute.
+        Dossier.objects.filter(pk=dossier.pk).update(
+            supplement_requests=requests,
+            supplement_requested_at=requested,
+            supplement_completed_at=completed,
+        )
+    return dossier
 
 
 @settings(

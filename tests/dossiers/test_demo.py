@@ -24,6 +24,7 @@ from dossiers.demo.generator import generate_demo
 from dossiers.models import Dossier, ImportBatch, ImportStatus
 from dossiers.signals import dossiers_changed
 from reports.demo import portal_demo_wipe
+from tests.cleanup import audit_entries_removed_afterwards
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -44,7 +45,11 @@ def demo_output(django_db_setup, django_db_blocker, tmp_path_factory):
     """
     media = tmp_path_factory.mktemp("media")
     receivers = dossiers_changed.receivers
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media),
+        audit_entries_removed_afterwards(),
+    ):
         dossiers_changed.receivers = []
         try:
             out = StringIO()

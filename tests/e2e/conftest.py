@@ -179,9 +179,14 @@ def demo_server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterato
     from dossiers.signals import dossiers_changed
     from reports.demo import portal_demo_wipe
     from reports.models import KpiCell, KpiFact, KpiPeriod, KpiRun
+    from tests.cleanup import audit_entries_removed_afterwards
 
     media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media),
+        audit_entries_removed_afterwards(),
+    ):
         receivers = dossiers_changed.receivers
         dossiers_changed.receivers = []  # compute once, fully, below
         try:

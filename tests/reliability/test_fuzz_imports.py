@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -36,7 +37,7 @@ from tests.reliability.workbooks import column_letters, write_workbook
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 100
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 100))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
 import random
 import sys
 from collections.abc import Iterator
@@ -207,7 +208,10 @@ def dossiers_build(
     months: int,
     seed: int,
     code_prefix: str,
+    open_share: float = 0.0,
 ) -> Iterator[DossierRow]:
+    """`open_share`: the share of dossiers never finished (still open at the export, for years
+    for the oldest); 0 keeps the files of earlier runs byte for byte (no extra random draw)."""
     rng = random.Random(seed)
     end = _add_months(start, months)
     days = (end - start).days
@@ -239,7 +243,8 @@ def dossiers_build(
             took = randint(0, allowed - 1) if allowed > 1 else 0
         finished_day = day + dt.timedelta(days=took)
         finished = None
-        if finished_day < export_day:
+        still_open = open_share > 0 and random_() < open_share
+        if finished_day < export_day and not still_open:
             finished = dt.datetime(
                 finished_day.year, finished_day.month, finished_day.day, 17, randint(0, 59)
             )
@@ -307,8 +312,20 @@ def write_procedures(path: Path, rows: list[ProcedureRow], *, headers: str) -> N
 APOLOGY_COLUMNS = 3  # the last three dossier columns: apology date, new due date, reason
 
 
+# Date forms of a file "as exported": each row writes its dates in one of these, in turn (with
+# `mixed_dates`). All are forms PostgreSQL's COPY reads too (DateStyle DMY), so the benchmark's
+# baseline loads the same file; yyyyMMddHHmmss, which COPY cannot read, is the JSON's form.
+MIXED_DATETIME_FORMS = ("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S")
+MIXED_DATE_FORMS = ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%Y")
+
+
 def write_dossiers_csv(
-    path: Path, rows: Iterator[DossierRow], *, headers: str, apologies: bool = True
+    path: Path,
+    rows: Iterator[DossierRow],
+    *,
+    headers: str,
+    apologies: bool = True,
+    mixed_dates: bool = False,
 ) -> int:
     width = len(DOSSIER_HEADERS[headers]) - (0 if apologies else APOLOGY_COLUMNS)
     count = 0
@@ -316,6 +333,8 @@ def write_dossiers_csv(
         writer = csv.writer(handle)
         writer.writerow(DOSSIER_HEADERS[headers][:width])
         for d in rows:
+            form = count % len(MIXED_DATETIME_FORMS) if mixed_dates else 2
+            at, day = MIXED_DATETIME_FORMS[form], MIXED_DATE_FORMS[form]
             writer.writerow(
                 (
                     d.code,
@@ -324,20 +343,62 @@ def write_dossiers_csv(
                     d.procedure.name,
                     d.procedure.domain,
                     d.channel,
-                    f"{d.received:%d/%m/%Y %H:%M:%S}",
-                    f"{d.due:%d/%m/%Y}",
-                    f"{d.finished:%d/%m/%Y %H:%M:%S}" if d.finished else "",
+                    d.received.strftime(at),
+                    d.due.strftime(day),
+                    d.finished.strftime(at) if d.finished else "",
                     d.components_total,
                     d.components_digitized,
                     _flag(d.e_result),
                     d.fee,
                     _flag(d.paid_online),
-                    f"{d.apology:%d/%m/%Y}" if d.apology else "",
-                    f"{d.new_due:%d/%m/%Y}" if d.new_due else "",
+                    d.apology.strftime(day) if d.apology else "",
+                    d.new_due.strftime(day) if d.new_due else "",
                     d.reason,
                 )[:width]
             )
             count += 1
+    return count
+
+
+SYNC_CHANNELS = {"truc_tiep": 1, "truc_tuyen": 2, "buu_chinh": 3}
+
+
+def write_dossiers_json(path: Path, rows: Iterator[DossierRow], **_: object) -> int:
+    """The same dossiers as national sync records (domain.md section 11), a JSON array with one
+    record per line: MaTTHC with its local suffix, KenhThucHien 1/2/3, dates as yyyyMMddHHmmss,
+    TrangThaiHoSo (10 returned, 4 being processed), HoSoCoThanhPhanSoHoa (1 when every component
+    is digitized), DuongDanTepTinKetQua (a link when the result is electronic), DanhSachLePhi (a
+    list of fees), DuocThanhToanTrucTuyen 1/0, and the apology fields. Null fields are left out,
+    as sync exports do."""
+    count = 0
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("[\n")
+        for d in rows:
+            record: dict[str, object] = {
+                "MaHoSo": d.code,
+                "MaCoQuan": d.agency,
+                "MaTTHC": f"{d.procedure.code}.000.00.00.H48",
+                "TenTTHC": d.procedure.name,
+                "TenLinhVuc": d.procedure.domain,
+                "KenhThucHien": SYNC_CHANNELS[d.channel],
+                "TrangThaiHoSo": 10 if d.finished else 4,
+                "NgayTiepNhan": f"{d.received:%Y%m%d%H%M%S}",
+                "NgayHenTra": f"{d.due:%Y%m%d}235959",
+                "HoSoCoThanhPhanSoHoa": int(d.components_digitized == d.components_total),
+                "DanhSachLePhi": [{"TenPhiLePhi": "Lệ phí", "Gia": d.fee}] if d.fee else [],
+                "DuocThanhToanTrucTuyen": 1 if d.paid_online else 0,
+            }
+            if d.finished:
+                record["NgayKetThucXuLy"] = f"{d.finished:%Y%m%d%H%M%S}"
+            if d.e_result:
+                record["DuongDanTepTinKetQua"] = f"https://dvc.example.vn/kq/{d.code}.pdf"
+            if d.apology:
+                record["NgayXinLoi"] = f"{d.apology:%Y%m%d}235959"
+                record["NgayHenLai"] = f"{d.new_due:%Y%m%d}235959" if d.new_due else None
+                record["LyDoQuaHan"] = d.reason
+            handle.write((",\n" if count else "") + json.dumps(record, ensure_ascii=False))
+            count += 1
+        handle.write("\n]\n")
     return count
 
 
@@ -396,16 +457,26 @@ def generate(
     headers: str = "vi",
     code_prefix: str = "",
     apologies: bool = True,
+    profile: str = "default",
 ) -> dict[str, Path]:
-    """Write the three files into `out` and return their paths."""
+    """Write the three files into `out` and return their paths.
+
+    `profile="hidden"` writes a file shaped like an independent province export instead: 17
+    agencies, about 6% of dossiers still open (for years, the oldest), dates in three forms
+    (`MIXED_DATETIME_FORMS`), the apology columns, named `dossiers-hidden-N.csv`; with
+    `file_format="json"` the same dossiers as sync records (`write_dossiers_json`).
+    """
     out.mkdir(parents=True, exist_ok=True)
+    hidden = profile == "hidden"
+    if hidden:
+        agencies, apologies = 17, True
     agency_rows = agencies_build(agencies)
     procedure_rows = procedures_build(procedures)
+    stem = f"dossiers-{'hidden-' if hidden else ''}{code_prefix}{rows}"
     paths = {
-        "agencies": out / "agencies.csv",
+        "agencies": out / ("agencies-hidden.csv" if hidden else "agencies.csv"),
         "procedures": out / "procedures.csv",
-        "dossiers": out / f"dossiers-{code_prefix}{rows}{'' if apologies else '-noapology'}"
-        f".{file_format}",
+        "dossiers": out / f"{stem}{'' if apologies else '-noapology'}.{file_format}",
     }
     write_agencies(paths["agencies"], agency_rows, headers=headers)
     write_procedures(paths["procedures"], procedure_rows, headers=headers)
@@ -417,16 +488,31 @@ def generate(
         months=months,
         seed=seed,
         code_prefix=code_prefix,
+        open_share=0.06 if hidden else 0.0,
     )
-    writer = write_dossiers_xlsx if file_format == "xlsx" else write_dossiers_csv
-    writer(paths["dossiers"], dossiers, headers=headers, apologies=apologies)
+    if file_format == "xlsx":
+        write_dossiers_xlsx(paths["dossiers"], dossiers, headers=headers, apologies=apologies)
+    elif file_format == "json":
+        write_dossiers_json(paths["dossiers"], dossiers)
+    else:
+        write_dossiers_csv(
+            paths["dossiers"], dossiers, headers=headers, apologies=apologies, mixed_dates=hidden
+        )
     return paths
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1000, help="dossiers to write")
-    parser.add_argument("--format", choices=["csv", "xlsx"], default="csv", dest="file_format")
+    parser.add_argument(
+        "--format", choices=["csv", "xlsx", "json"], default="csv", dest="file_format"
+    )
+    parser.add_argument(
+        "--profile",
+        choices=["default", "hidden"],
+        default="default",
+        help="hidden: 17 agencies, 6%% still open, mixed date forms (see generate())",
+    )
     parser.add_argument("--agencies", type=int, default=15, help="agencies under the province")
     parser.add_argument("--procedures", type=int, default=60)
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2023, 1, 1))
@@ -451,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         headers=args.headers,
         code_prefix=args.code_prefix,
         apologies=not args.no_apologies,
+        profile=args.profile,
     )
     for kind, path in paths.items():
         print(f"{kind}: {path}")

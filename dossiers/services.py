@@ -32,8 +32,9 @@ importer's (`dossiers.importing.registry`). Faults (docs/reliability.md):
 * A failure ends the batch as "failed" with its reason even when the database connection was
   the thing that failed: the broken connection is dropped and the outcome is saved through a
   fresh one (`_save_outcome`). The write is one transaction, so nothing of it stays.
-* A file larger than IMPORT_MAX_UPLOAD_BYTES is refused without being kept; a stored file is
-  named by its checksum only, and the original name is reduced to a printable base name.
+* A web upload larger than IMPORT_MAX_UPLOAD_BYTES is refused without being kept (a dossier
+  file given to a command is not bounded: the import streams it); a stored file is named by
+  its checksum only, and the original name is reduced to a printable base name.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 import polars as pl
 from django.conf import settings
@@ -56,7 +57,7 @@ from agencies.audit import audit_record
 from dossiers.importing import pipeline
 from dossiers.importing.headers import known_labels
 from dossiers.importing.outcome import Counts, ImportRefused
-from dossiers.importing.reading import ROW, read_table
+from dossiers.importing.reading import ROW, open_source, with_headers
 from dossiers.importing.registry import importer_for
 from dossiers.importing.upload_files import (
     copy_bounded,
@@ -104,7 +105,10 @@ def import_file(
     source: str = "command",
     original_name: str | None = None,
 ) -> ImportBatch:
-    """Store, validate and (unless `dry_run` or refused) apply one file; return its batch."""
+    """Store, validate and (unless `dry_run` or refused) apply one file; return its batch.
+
+    A file of a kind whose import streams it in bounded memory (dossiers) is taken whatever its
+    size; the other kinds, read whole, are bounded by IMPORT_MAX_WHOLE_FILE_BYTES."""
     batch = import_batch_create(
         kind=kind,
         path=path,
@@ -114,6 +118,7 @@ def import_file(
         user=user,
         source=source,
         original_name=original_name,
+        max_bytes=None if _streamed(kind) else "setting",
     )
     if batch.status == ImportStatus.REFUSED:
         return batch
@@ -134,8 +139,12 @@ def import_batch_create(
     atomic: bool = False,
     user=None,
     source: str = "command",
+    max_bytes: int | Literal["setting"] | None = "setting",
 ) -> ImportBatch:
-    """Keep a copy of the file (named by its checksum) in a new pending batch."""
+    """Keep a copy of the file (named by its checksum) in a new pending batch.
+
+    A file over `max_bytes` (by default IMPORT_MAX_UPLOAD_BYTES; None: no bound), or for a kind
+    read whole over IMPORT_MAX_WHOLE_FILE_BYTES, is refused without being kept."""
     if kind not in ImportKind.values:
         raise ValueError(f"unknown import kind {kind!r}")
     if (path is None) == (uploaded_file is None):
@@ -144,7 +153,10 @@ def import_batch_create(
     name = safe_file_name(
         original_name or (path.name if path else getattr(uploaded_file, "name", ""))
     )
-    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES if max_bytes == "setting" else max_bytes
+    if not _streamed(kind):  # read whole: bounded however it comes
+        whole = settings.IMPORT_MAX_WHOLE_FILE_BYTES
+        limit = whole if limit is None else min(limit, whole)
     with tempfile.TemporaryFile() as copy:
         outcome = copy_bounded(copy, path=path, uploaded_file=uploaded_file, limit=limit)
         size, digest = measure(copy)
@@ -163,7 +175,7 @@ def import_batch_create(
             # Not kept: the point of the bound is not to store it.
             batch.sha256, batch.size = "", max(size, declared_size(path, uploaded_file))
             batch.status = ImportStatus.REFUSED
-            batch.refusal = too_large_message(batch.original_name, batch.size)
+            batch.refusal = too_large_message(batch.original_name, batch.size, limit)
             batch.finished_at = timezone.now()
             batch.save()
             return batch
@@ -174,6 +186,11 @@ def import_batch_create(
             batch.finished_at = timezone.now()
         batch.save()
     return batch
+
+
+def _streamed(kind: str) -> bool:
+    """Whether the kind's import reads its file in bounded batches (dossiers) or whole."""
+    return kind in ImportKind.values and importer_for(kind).streams
 
 
 def import_upload_start(
@@ -479,14 +496,38 @@ def _check_and_write(batch: ImportBatch, *, write: bool) -> Counts:
     with pipeline.checked(batch) as importer:
         if write:
             _wait_for_earlier_applies(batch)
+            started = time.perf_counter()
             with transaction.atomic():
                 _advisory_lock(_WRITE_LOCK)
                 counts = importer.write()
                 _audit_apply(batch, counts, action=importer.audit_action)
+                committing = time.perf_counter()
+            logger.info(
+                "import batch %s: write transaction %.2f s, of which COMMIT %.2f s",
+                batch.pk,
+                time.perf_counter() - started,
+                time.perf_counter() - committing,
+            )
         else:
             counts = importer.count()
         pipeline.store_messages(batch, importer.warnings(), warning=True)
     return counts
+
+
+def _rejected_cells(batch: ImportBatch, rows: pl.Series) -> pl.DataFrame:
+    """The original cells of the given rows ("Dòng", then one column per header), read batch by
+    batch so that memory holds the rejected rows, not the file."""
+    source = open_source(
+        Path(batch.file.path),
+        file_name=batch.original_name,
+        sheet=batch.sheet or None,
+        known=known_labels(importer_for(batch.kind).columns),
+    )
+    wanted = rows.cast(pl.Int64).implode()
+    kept = [frame.filter(pl.col(ROW).is_in(wanted)) for frame in source.batches]
+    headers = source.headers  # complete once every batch is read (a JSON file's keys)
+    frame = pl.concat([with_headers(f, headers) for f in kept])
+    return frame.rename({ROW: "Dòng"})
 
 
 def _audit_apply(batch: ImportBatch, counts: Counts, *, action: str) -> None:
@@ -602,14 +643,8 @@ def import_batch_errors_write(*, batch: ImportBatch, path: Path) -> int:
             pl.col("Giá trị").map_elements(neutralise_csv_cell, return_dtype=pl.String)
         )
     elif not errors.is_empty() and errors.get_column("Dòng").drop_nulls().len():
-        table = read_table(
-            Path(batch.file.path),
-            file_name=batch.original_name,
-            sheet=batch.sheet or None,
-            known=known_labels(importer_for(batch.kind).columns),
-        )
-        cells = table.frame.rename({ROW: "Dòng"})
-        cells = cells.select("Dòng", *[c for c in table.headers if c not in errors.columns])
+        cells = _rejected_cells(batch, errors.get_column("Dòng").drop_nulls().unique())
+        cells = cells.select("Dòng", *[c for c in cells.columns[1:] if c not in errors.columns])
         errors = errors.join(cells, on="Dòng", how="left", maintain_order="left")
     errors.write_csv(path, include_bom=True)
     return errors.height

@@ -212,8 +212,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
-# Uploaded import files are kept for good; the largest accepted upload, in bytes.
-IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# Uploaded import files are kept for good; the largest accepted upload, in bytes. A dossier file
+# is read in bounded batches (dossiers/importing/pipeline.py), so the bound only guards the
+# disk: 1 GiB takes a large province's year (3,000,000 rows are about 560 MB as CSV). The
+# other kinds (agencies, procedures, postings) are read whole, and stay bounded by the smaller
+# IMPORT_MAX_WHOLE_FILE_BYTES.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024)
+IMPORT_MAX_WHOLE_FILE_BYTES = env_int("IMPORT_MAX_WHOLE_FILE_BYTES", 200 * 1024 * 1024)
 # A batch checked or written for longer than this whose process cannot be seen alive (SQLite:
 # whatever the process) is failed by the resume sweep (docs/reliability.md, section 9).
 IMPORT_STUCK_AFTER_SECONDS = env_int("IMPORT_STUCK_AFTER_SECONDS", 2 * 60 * 60)

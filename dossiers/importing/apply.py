@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import polars as pl
-from django.db import connection
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from agencies.models import Domain, Procedure
 from dossiers.importing.dossier_rows import STAGED_COLUMNS
@@ -92,37 +92,94 @@ def _tables() -> dict[str, str]:
     }
 
 
+# The code of every rejected row (row number, code): with the staged rows, every row's code,
+# for the duplicate codes of the whole file (`repeated_codes`).
+REJECTED = "import_staging_rejected"
+
+
+# PostgreSQL memory for an import's session (server side; the importing process does not grow).
+# The staging table lives in temp_buffers (8 MB by default: 3,000,000 staged rows went to disk
+# and came back for every statement); its index is built with maintenance_work_mem, and the
+# upsert sorts and the counts hash with work_mem (4 MB by default: sorts spilled to disk).
+# Local buffers are taken as used and freed with the session; temp_buffers can only be set
+# before the session's first temporary table (a later import on the same connection keeps
+# the value it has). Measured in docs/benchmarks.md.
+SESSION_MEMORY = {"temp_buffers": "1GB", "work_mem": "256MB", "maintenance_work_mem": "512MB"}
+
+
+def _set_session_memory() -> None:
+    for name, value in SESSION_MEMORY.items():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint if nested
+                cursor.execute(f"SET {name} = '{value}'")
+        except DatabaseError:
+            pass  # temp_buffers after a temporary table was used: the session keeps its value
+
+
+def _reset_session_memory() -> None:
+    with connection.cursor() as cursor:
+        for name in SESSION_MEMORY:
+            if name != "temp_buffers":
+                cursor.execute(f"RESET {name}")
+
+
 @contextmanager
 def staging_table() -> Iterator[None]:
-    """A temporary table for this connection's import, dropped afterwards."""
+    """Temporary tables for this connection's import, dropped afterwards."""
+    if _on_postgres():
+        _set_session_memory()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+        cursor.execute(f"DROP TABLE IF EXISTS {REJECTED}")
         if _on_postgres():
             columns = ", ".join(f"{name} {_PG_TYPES[name]}" for name in _COLUMNS)
+            rejected = "row_number integer, code text"
         else:
             columns = ", ".join(_COLUMNS)
+            rejected = "row_number, code"
         cursor.execute(f"CREATE TEMP TABLE {STAGING} ({columns})")
+        cursor.execute(f"CREATE TEMP TABLE {REJECTED} ({rejected})")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+            cursor.execute(f"DROP TABLE IF EXISTS {REJECTED}")
+        if _on_postgres():
+            _reset_session_memory()
+
+
+def clear_staging() -> None:
+    """Empty the staging tables, for another pass over the file."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS {STAGING}_code")
+        cursor.execute(f"DELETE FROM {STAGING}")
+        cursor.execute(f"DELETE FROM {REJECTED}")
 
 
 def stage_rows(rows: pl.DataFrame, *, time_zone: str) -> None:
     """Append validated rows (see `ValidatedDossiers.rows`) to the staging table."""
     if rows.is_empty():
         return
-    frame = _database_text(rows, time_zone=time_zone)
+    _copy(STAGING, _COLUMNS, _database_text(rows, time_zone=time_zone))
+
+
+def stage_rejected(rows: pl.DataFrame) -> None:
+    """Append the (row number, code) of rejected rows."""
+    if not rows.is_empty():
+        _copy(REJECTED, ("row_number", "code"), rows)
+
+
+def _copy(table: str, columns: tuple[str, ...], frame: pl.DataFrame) -> None:
     with connection.cursor() as cursor:
         if _on_postgres():
-            copy_sql = f"COPY {STAGING} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT csv)"
+            copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
             with cursor.cursor.copy(copy_sql) as copy:
                 for chunk in frame.iter_slices(50_000):
                     copy.write(chunk.write_csv(include_header=False))
         else:
-            placeholders = ", ".join(["%s"] * len(_COLUMNS))
-            insert = f"INSERT INTO {STAGING} VALUES ({placeholders})"
+            placeholders = ", ".join(["%s"] * len(columns))
+            insert = f"INSERT INTO {table} VALUES ({placeholders})"
             for chunk in frame.iter_slices(50_000):
                 cursor.executemany(insert, chunk.rows())
 
@@ -141,13 +198,44 @@ def _database_text(rows: pl.DataFrame, *, time_zone: str) -> pl.DataFrame:
     return rows.rename({ROW: "row_number"}).with_columns(*as_utc, *booleans).select(_COLUMNS)
 
 
-def finish_staging() -> None:
-    """Give the planner what it needs for the joins to come."""
+def finish_staging() -> bool:
+    """Index the staged rows by code (every later statement joins them to the dossiers by code)
+    and give the planner statistics. Returns whether the staged codes are all distinct: the
+    index is created unique first, which costs nothing more when they are."""
+    unique = True
     with connection.cursor() as cursor:
-        # Every later statement joins the staged rows to the dossiers by code.
-        cursor.execute(f"CREATE INDEX {STAGING}_code ON {STAGING} (code)")
+        try:
+            with transaction.atomic():  # a savepoint inside a caller's transaction
+                cursor.execute(f"CREATE UNIQUE INDEX {STAGING}_code ON {STAGING} (code)")
+        except IntegrityError:
+            unique = False
+            cursor.execute(f"CREATE INDEX {STAGING}_code ON {STAGING} (code)")
         if _on_postgres():
             cursor.execute(f"ANALYZE {STAGING}")
+    return unique
+
+
+def repeated_codes(*, staged_unique: bool) -> list[tuple[str | None, int, int]]:
+    """(code, first row, last row) of every code that more than one row of the file carries
+    (staged or rejected; rows without a code count as one code, as the row checks group them).
+    When the staged codes are distinct only codes of rejected rows can repeat."""
+    rows = (
+        f"SELECT code, row_number FROM {STAGING}"
+        if not staged_unique
+        else f"SELECT code, row_number FROM {STAGING} WHERE code IN (SELECT code FROM {REJECTED})"
+    )
+    sql = (
+        f"SELECT code, MIN(row_number), MAX(row_number) FROM ({rows} "
+        f"UNION ALL SELECT code, row_number FROM {REJECTED}) codes "
+        "GROUP BY code HAVING COUNT(*) > 1"
+    )
+    with connection.cursor() as cursor:
+        if staged_unique:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {REJECTED})")
+            if not cursor.fetchone()[0]:
+                return []
+        cursor.execute(sql)
+        return cursor.fetchall()
 
 
 def unstage_paid_without_a_fee() -> list[tuple[int, str]]:
@@ -262,8 +350,14 @@ def register_procedures(new_procedures: pl.DataFrame) -> None:
     )
 
 
-def upsert_dossiers(*, batch_id: int, now: dt.datetime, facts: tuple[str, ...] = FACTS) -> None:
-    """Insert new dossiers with every staged fact; update only the `facts` the file gives."""
+def upsert_dossiers(
+    *, batch_id: int, now: dt.datetime, facts: tuple[str, ...] = FACTS, only_new: bool = False
+) -> None:
+    """Insert new dossiers with every staged fact; update only the `facts` the file gives.
+
+    `only_new`: the counts, taken in this transaction under the import write lock (imports are
+    the only writers of dossiers), found no staged code stored: a plain INSERT then does what
+    the upsert would, without its per-row conflict check (about 0.9 s a million rows)."""
     names = ["code", "procedure_id", *FACTS]
     selected = ["s.code", "p.id", *(f"s.{name}" for name in FACTS)]
     written = ["procedure_id", *(name for name in FACTS if name in facts)]
@@ -277,10 +371,71 @@ def upsert_dossiers(*, batch_id: int, now: dt.datetime, facts: tuple[str, ...] =
         "JOIN {procedure} p ON p.code = s.procedure_code WHERE true "
         # Rows in (agency, received) order fill that index page by page instead of at random.
         "ORDER BY s.agency_id, s.received_at "
-        "ON CONFLICT (code) DO UPDATE SET " + updates + " WHERE " + changed
     )
+    if not only_new:
+        sql += "ON CONFLICT (code) DO UPDATE SET " + updates + " WHERE " + changed
     with connection.cursor() as cursor:
         cursor.execute(sql.format(**_tables()), [batch_id, now])
+
+
+# A bulk load checks the dossier table's foreign keys (agency, procedure) in one pass instead of
+# row by row: worth it when the rows written are many and not far fewer than the table holds.
+BULK_FOREIGN_KEY_ROWS = 100_000
+BULK_FOREIGN_KEY_SHARE = 1 / 15
+
+
+@contextmanager
+def foreign_keys_checked_at_once(new_rows: int) -> Iterator[None]:
+    """Around a bulk insert of `new_rows` dossiers (inside the import's transaction): drop the
+    dossier table's foreign keys and add them back afterwards, as PostgreSQL's "Populating a
+    Database" advises. Adding a foreign key checks every row of the table in one join (about
+    1 s a million rows here), where the constraint as declared (DEFERRABLE INITIALLY DEFERRED)
+    queues a trigger per row and key and runs each at COMMIT (about 13 s a million new rows
+    for the two keys, measured in docs/benchmarks.md). The guarantee is the same: a row that
+    names no agency or procedure makes the ADD fail and the whole import roll back. The price:
+    the ALTER holds an exclusive lock on the dossier table until the import commits (pages
+    reading dossiers wait for it), so it is used only for loads of at least
+    BULK_FOREIGN_KEY_ROWS rows that are at least BULK_FOREIGN_KEY_SHARE of the table (where
+    the one-pass check costs less than the per-row one). PostgreSQL only."""
+    table = Dossier._meta.db_table
+    keys = _bulk_foreign_keys(table, new_rows)
+    if keys:
+        drops = ", ".join(f'DROP CONSTRAINT "{name}"' for name, _ in keys)
+        _alter(f'ALTER TABLE "{table}" {drops}')
+    yield  # an error here rolls the transaction back, the dropped keys with it
+    if keys:
+        adds = ", ".join(f'ADD CONSTRAINT "{name}" {definition}' for name, definition in keys)
+        _alter(f'ALTER TABLE "{table}" {adds}')
+
+
+def _alter(sql: str) -> None:
+    """PostgreSQL refuses to alter a table that has checks still queued in this transaction
+    (rows the transaction wrote before: procedures this file registers, and in tests anything
+    before): run those checks now, alter, and defer again. Every deferrable constraint of the
+    schema is INITIALLY DEFERRED (Django's foreign keys), so ALL DEFERRED restores the mode;
+    the queued checks ran earlier than at COMMIT, with the same outcome."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(sql)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _bulk_foreign_keys(table: str, new_rows: int) -> list[tuple[str, str]]:
+    """The foreign keys (name, definition) to drop around this load; none when not worth it,
+    or outside a transaction (the drop would stand on its own)."""
+    if not _on_postgres() or new_rows < BULK_FOREIGN_KEY_ROWS or not connection.in_atomic_block:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        stored = max(cursor.fetchone()[0], 0)
+        if new_rows < BULK_FOREIGN_KEY_SHARE * (stored + new_rows):
+            return []
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            [table],
+        )
+        return cursor.fetchall()
 
 
 def upsert_apologies(*, now: dt.datetime) -> None:

@@ -9,7 +9,8 @@ importer's `columns` and hands the importer the cells; the import service
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
@@ -18,7 +19,18 @@ from dossiers.importing.headers import Column
 from dossiers.importing.outcome import Counts, no_errors
 from dossiers.models import ImportBatch
 
+if TYPE_CHECKING:
+    from dossiers.importing.pipeline import Report, Stream
+
 Progress = Callable[[int], None]  # called with the number of rows checked so far
+
+
+@dataclass
+class CheckedFile:
+    """What a streamed check found: the file's rows and how many were rejected."""
+
+    rows: int
+    rejected: int
 
 
 class Importer:
@@ -45,10 +57,22 @@ class Importer:
     def __exit__(self, *exc_info: object) -> None:
         return None
 
+    # An importer that `streams` checks the file batch by batch (`check_stream`), so that its
+    # memory does not grow with the file; the others get the whole file at once (`check`).
+    streams: ClassVar[bool] = False
+
     def check(
         self, frame: pl.DataFrame, *, headers: dict[str, str], progress: Progress
     ) -> pl.DataFrame:
         """Validate every row; return the row errors (outcome.ERROR_SCHEMA)."""
+        raise NotImplementedError
+
+    @classmethod
+    def require(cls, headers: dict[str, str], *, file_name: str) -> None:
+        """Refuse a file whose matched headers cannot be imported (streaming importers)."""
+
+    def check_stream(self, stream: Stream, *, progress: Progress, report: Report) -> CheckedFile:
+        """Validate every row of `stream`, handing each batch's row errors to `report`."""
         raise NotImplementedError
 
     def count(self) -> Counts:

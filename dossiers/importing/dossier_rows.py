@@ -7,9 +7,9 @@ for what it means:
 
 * `require_columns` refuses a file that cannot say which agency and procedure a dossier is
   (a code or a name for each) or gives half of a pair (components without the digitized count);
-* `prepare` works on the whole file: the procedure code without its local suffix
-  (`1.001193.000.00.00.H48` is `1.001193`), the agency and procedure resolved by name
-  (`resolve_names`, with the alias table), the first row of each dossier code;
+* `prepare` works on a batch of rows with what is known of the whole file: the procedure code
+  without its local suffix (`1.001193.000.00.00.H48` is `1.001193`), the agency and procedure
+  resolved by name (`NameLookups`, with the alias table), the first row of each dossier code;
 * `validate_dossiers` parses and checks a chunk, returning the rows ready for the database,
   the row errors and the warnings.
 
@@ -197,41 +197,70 @@ class UnresolvedName:
     candidates: tuple[str, ...]  # the codes sharing the name, when ambiguous
 
 
+class NameLookups:
+    """What a file's names resolved to, kept across its batches: each distinct (name, domain)
+    is resolved once per file, and the unresolved ones add up their rows batch after batch, in
+    the order the file first names them (agencies first, then procedures)."""
+
+    def __init__(self, *, agency_names: NameIndex, procedure_names: NameIndex) -> None:
+        self.indexes = {"agency": agency_names, "procedure": procedure_names}
+        self.matches: dict[tuple[str, str, str | None], object] = {}
+        self.problems: dict[str, dict[str, UnresolvedName]] = {"agency": {}, "procedure": {}}
+
+    def resolve(self, kind: str, text: str, domain: str | None):
+        key = (kind, text, domain)
+        if key not in self.matches:
+            self.matches[key] = self.indexes[kind].resolve(text, domain=domain)
+        return self.matches[key]
+
+    def unresolved(self) -> list[UnresolvedName]:
+        return [*self.problems["agency"].values(), *self.problems["procedure"].values()]
+
+
 def prepare(
-    frame: pl.DataFrame, *, agency_names: NameIndex, procedure_names: NameIndex
-) -> tuple[pl.DataFrame, list[UnresolvedName]]:
-    """Whole-file steps before the rows are checked chunk by chunk: the procedure code without
-    its suffix, names resolved, the first row of each code. Returns the frame and the names
-    that did not resolve (each with the number of rows that need it)."""
+    frame: pl.DataFrame,
+    *,
+    names: NameLookups,
+    first_rows: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Steps before the rows of a batch are checked: the procedure code without its suffix,
+    names resolved (the unresolved ones counted in `names`), the first row of each code.
+
+    `first_rows` (code, first_row) gives the first row of every code the whole file repeats;
+    without it the first row is looked for in this batch only (exact when every repeated code's
+    rows lie in one batch, which `DossierImport` checks afterwards)."""
     code = pl.col("procedure_code").str.replace_all(r"\s", "")
+    if first_rows is None:
+        first_row = pl.col(ROW).first().over("code")
+    else:
+        frame = frame.join(
+            first_rows, on="code", how="left", nulls_equal=True, maintain_order="left"
+        )
+        first_row = pl.coalesce("first_row", ROW)
     frame = frame.with_columns(
         p_code=pl.when(code.str.contains(_SUFFIXED_CODE))
         .then(code.str.slice(0, 8))
         .otherwise(code),
         p_domain=pl.coalesce("domain", "domain_code"),
         p_agency_name=pl.coalesce(*_AGENCY_NAME_COLUMNS),
-        first_row=pl.col(ROW).first().over("code"),
+        first_row=first_row.cast(pl.Int64),
     )
-    unresolved: list[UnresolvedName] = []
-    frame, names = _resolve(
+    frame = _resolve(
         frame,
         kind="agency",
         name="p_agency_name",
         needed=pl.col("agency_code").is_null() & pl.col("p_agency_name").is_not_null(),
-        index=agency_names,
+        names=names,
         dtype=pl.Int64,
     )
-    unresolved += names
-    frame, names = _resolve(
+    return _resolve(
         frame,
         kind="procedure",
         name="procedure_name",
         needed=pl.col("p_code").is_null() & pl.col("procedure_name").is_not_null(),
-        index=procedure_names,
+        names=names,
         dtype=pl.String,
     )
-    unresolved += names
-    return frame, unresolved
 
 
 def _resolve(
@@ -240,9 +269,9 @@ def _resolve(
     kind: str,
     name: str,
     needed: pl.Expr,
-    index: NameIndex,
+    names: NameLookups,
     dtype: pl.DataType,
-) -> tuple[pl.DataFrame, list[UnresolvedName]]:
+) -> pl.DataFrame:
     """Add `{kind}_by_name` (the resolved key), `{kind}_name_problem` (unknown/ambiguous) and
     `{kind}_candidates` on the rows that name their agency (procedure) instead of coding it.
 
@@ -251,9 +280,9 @@ def _resolve(
     frame = frame.with_columns(_domain=domain, _needed=needed)
     counts = frame.filter("_needed").group_by(name, "_domain", maintain_order=True).len()
     lookup: list[dict] = []
-    unresolved: dict[str, UnresolvedName] = {}
+    unresolved = names.problems[kind]
     for text, domain_text, rows in counts.iter_rows():
-        match = index.resolve(text, domain=domain_text)
+        match = names.resolve(kind, text, domain_text)
         problem = None if match.key is not None else (_AMBIGUOUS if match.ambiguous else _UNKNOWN)
         lookup.append(
             {
@@ -285,7 +314,7 @@ def _resolve(
             f"{kind}_candidates": pl.String,
         },
     )
-    frame = (
+    return (
         frame.join(table, on=[name, "_domain"], how="left", nulls_equal=True)
         .with_columns(
             pl.when(pl.col("_needed")).then(pl.col(column)).alias(column)
@@ -294,7 +323,6 @@ def _resolve(
         .drop("_domain", "_needed")
         .sort(ROW)
     )
-    return frame, list(unresolved.values())
 
 
 def procedures_to_register(frame: pl.DataFrame, *, known: set[str]) -> pl.DataFrame:

@@ -7,7 +7,8 @@ Cells are stripped of surrounding spaces; rows with no cell at all are dropped.
 `open_source` gives the file's headers and an iterator of frames of at most `BATCH_ROWS` rows
 (one text column per header, plus ROW), so memory holds one batch, whatever the file's length:
 
-* CSV (UTF-8 with or without BOM, comma or semicolon): polars' batched reader;
+* CSV (UTF-8 with or without BOM, comma or semicolon): read in blocks of whole records
+  (`CSV_BLOCK_BYTES`), each parsed by polars;
 * XLSX: `xlsx_reader`, in a child process under a memory and CPU limit, bounded before any cell
   is read (dimension, cells, shared strings, uncompressed sizes): a workbook built to exhaust
   the reader ends that child with a refusal naming the limit, never the web or worker process.
@@ -29,9 +30,11 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from dossiers.importing import xlsx_reader
@@ -40,7 +43,7 @@ from dossiers.importing.labels import HEADER_SEARCH_ROWS, header_row_index
 from dossiers.importing.outcome import ImportRefused
 
 ROW = "_row"  # the row number as the user sees it in the file (a title may sit above the header)
-BATCH_ROWS = 100_000
+BATCH_ROWS = 50_000  # about 400 MB peak for an import process (docs/benchmarks.md)
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".json")
 
 # The XLSX reader's bounds (docs/reliability.md, "Spreadsheet bombs"), and the child's own.
@@ -50,6 +53,7 @@ XLSX_CHILD_CPU_SECONDS = 900
 
 _BINARY_SIGNATURES = (b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11")
 _UTF8_BOM = b"\xef\xbb\xbf"
+_NEWLINE, _QUOTE = ord("\n"), ord('"')
 
 
 @dataclass
@@ -166,15 +170,57 @@ def _csv(
     first_line = lines[skipped]
     separator = _separator(first_line)
     _refuse_repeated_headers(first_line, separator, file_name)
-    try:
-        frame = pl.read_csv(
-            path,
-            separator=separator,
-            infer_schema=False,
+    options = {"separator": separator, "infer_schema": False, "truncate_ragged_lines": True}
+    blocks = _csv_blocks(path)
+    first = next(blocks)
+    with _csv_refusals(file_name):
+        header = pl.read_csv(
+            first.removeprefix(_UTF8_BOM),
+            n_rows=0,
             encoding="utf8",
-            truncate_ragged_lines=True,
             skip_lines=skipped,
+            **options,
         )
+    headers = [str(name) for name in header.columns]
+    frames = _csv_frames(_chain(first, blocks), headers, file_name, batch_rows, options, skipped)
+    return headers, frames
+
+
+CSV_BLOCK_BYTES = 8 * 1024 * 1024  # the text read at once; polars parses it in parallel
+
+
+def _csv_blocks(path: Path) -> Iterator[bytes]:
+    """The file's bytes in blocks of about CSV_BLOCK_BYTES, each ending at the end of a record:
+    a newline outside quotes (an even number of quote characters before it, as RFC 4180's
+    doubled quotes keep). A file whose quotes never close comes as one block."""
+    carry = b""
+    with path.open("rb") as handle:
+        while block := handle.read(CSV_BLOCK_BYTES):
+            data = carry + block
+            end = _last_record_end(data)
+            carry, data = data[end:], data[:end]
+            if data:
+                yield data
+    if carry:
+        yield carry
+
+
+def _last_record_end(data: bytes) -> int:
+    """The offset just after the last newline of `data` that ends a record (0 if none)."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(array == _NEWLINE)
+    if not newlines.size:
+        return 0
+    quotes = np.flatnonzero(array == _QUOTE)
+    quotes_before = np.searchsorted(quotes, newlines)  # quotes before each newline
+    outside = newlines[quotes_before % 2 == 0]
+    return int(outside[-1]) + 1 if outside.size else 0
+
+
+@contextmanager
+def _csv_refusals(file_name: str) -> Iterator[None]:
+    try:
+        yield
     except pl.exceptions.ComputeError as exc:
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
             raise ImportRefused(
@@ -185,9 +231,32 @@ def _csv(
         raise ImportRefused(f"Tệp {file_name} trống.") from exc
     except pl.exceptions.PolarsError as exc:
         raise ImportRefused(f"Không đọc được tệp {file_name} như một tệp CSV: {exc}.") from exc
-    headers = [str(name) for name in frame.columns]
-    frame = frame.with_row_index(ROW, offset=skipped + 2)
-    return headers, iter(frame.iter_slices(batch_rows))
+
+
+def _csv_frames(
+    blocks: Iterator[bytes],
+    headers: list[str],
+    file_name: str,
+    batch_rows: int,
+    options: dict,
+    skipped: int,
+) -> Iterator[pl.DataFrame]:
+    """Frames of at most `batch_rows` rows, numbered as in the file (`skipped` title lines,
+    then the header row, then the first data row)."""
+    number = skipped + 2
+    for index, block in enumerate(blocks):
+        with _csv_refusals(file_name):
+            frame = pl.read_csv(
+                block.removeprefix(_UTF8_BOM) if index == 0 else block,
+                has_header=index == 0,
+                skip_lines=skipped if index == 0 else 0,
+                new_columns=headers,
+                encoding="utf8",
+                **options,
+            )
+        frame = frame.with_row_index(ROW, offset=number)
+        number += frame.height
+        yield from frame.iter_slices(batch_rows)
 
 
 def _separator(line: bytes) -> str:

@@ -17,8 +17,8 @@ from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
 
 
-def too_large_message(name: str, size: int) -> str:
-    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+def too_large_message(name: str, size: int, limit: int | None = None) -> str:
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES if limit is None else limit
     return (
         f"Tệp {name} quá lớn ({filesizeformat(size)}); chỉ nhận tệp tối đa "
         f"{filesizeformat(limit)}. Hãy chia tệp thành nhiều phần."
@@ -52,13 +52,15 @@ def declared_size(path: Path | None, uploaded_file: IO[bytes] | None) -> int:
 
 
 def copy_bounded(
-    copy: IO[bytes], *, path: Path | None, uploaded_file: IO[bytes] | None, limit: int
+    copy: IO[bytes], *, path: Path | None, uploaded_file: IO[bytes] | None, limit: int | None
 ) -> str:
-    """Copy the given file into `copy`, up to `limit` bytes.
+    """Copy the given file into `copy`, up to `limit` bytes (None: any size).
 
     Returns "ok", "unreadable" (the path cannot be read) or "too_large" (more than `limit`
     bytes: the copy stops there).
     """
+    if limit is None:
+        limit = float("inf")
     if declared_size(path, uploaded_file) > limit:
         return "too_large"
     try:

@@ -89,3 +89,33 @@ def test_the_xlsx_file_holds_real_date_cells_and_numbers(tmp_path):
     assert isinstance(first[6], dt.datetime)
     assert isinstance(first[7], dt.date)
     assert isinstance(first[9], float) and first[9] >= 1
+
+
+def test_the_hidden_profile_writes_an_independent_export_shape(tmp_path):
+    paths = generate(out=tmp_path, rows=3000, profile="hidden")
+    agencies = _read(paths["agencies"])
+    rows = _read(paths["dossiers"])
+    assert len(agencies) == 18  # the province and 17 agencies
+    assert paths["dossiers"].name == "dossiers-hidden-3000.csv"
+    received = [row["Ngày tiếp nhận"] for row in rows]
+    # Three forms in turn: dd/mm/yyyy HH:MM, yyyy-mm-dd HH:MM:SS, dd/mm/yyyy HH:MM:SS.
+    assert len(received[0]) == 16 and received[0][2] == "/"
+    assert received[1][4] == "-" and len(received[1]) == 19
+    assert received[2][2] == "/" and len(received[2]) == 19
+    still_open = sum(1 for row in rows if not row["Ngày kết thúc xử lý"]) / len(rows)
+    assert 0.04 < still_open < 0.08  # about 6%, open for years by now
+    assert any(row["Ngày xin lỗi"] for row in rows)
+
+
+def test_the_hidden_profile_as_json_holds_the_same_dossiers(tmp_path):
+    import json
+
+    csv_rows = _read(generate(out=tmp_path, rows=200, profile="hidden")["dossiers"])
+    json_path = generate(out=tmp_path, rows=200, profile="hidden", file_format="json")["dossiers"]
+    records = json.loads(json_path.read_text(encoding="utf-8"))
+    assert [r["MaHoSo"] for r in records] == [row["Mã hồ sơ"] for row in csv_rows]
+    for record, row in zip(records, csv_rows, strict=True):
+        assert record["MaCoQuan"] == row["Mã đơn vị"]
+        assert record["MaTTHC"] == row["Mã thủ tục"] + ".000.00.00.H48"
+        assert ("NgayKetThucXuLy" in record) == bool(row["Ngày kết thúc xử lý"])
+        assert sum(fee["Gia"] for fee in record["DanhSachLePhi"]) == int(row["Phí, lệ phí (đồng)"])

@@ -50,14 +50,14 @@ def test_at_the_same_time(catalogue, tmp_path, monkeypatch):
     (tmp_path / "a.csv").write_text(FILE_A, encoding="utf-8")
     (tmp_path / "b.csv").write_text(FILE_B, encoding="utf-8")
     b_ready = threading.Event()  # B has checked its rows and wants to write
-    original_check = DossierImport.check
+    original_check = DossierImport.check_stream
     original_write = DossierImport.write
     original_wait = services._wait_for_earlier_applies
 
-    def check(self, frame, **kwargs):
+    def check(self, stream, **kwargs):
         if self.batch.original_name == "a.csv":
             b_ready.wait(timeout=30)  # A is slow to check: B is ready to write first
-        return original_check(self, frame, **kwargs)
+        return original_check(self, stream, **kwargs)
 
     def write(self):
         counts = original_write(self)
@@ -70,7 +70,7 @@ def test_at_the_same_time(catalogue, tmp_path, monkeypatch):
             b_ready.set()  # with the ordering, B waits here for A
         return original_wait(batch)
 
-    monkeypatch.setattr(DossierImport, "check", check)
+    monkeypatch.setattr(DossierImport, "check_stream", check)
     monkeypatch.setattr(DossierImport, "write", write)
     monkeypatch.setattr(services, "_wait_for_earlier_applies", wait_for_turn)
 

@@ -139,11 +139,15 @@ def test_the_upload_form_still_requires_a_csrf_token(office):
     assert not ImportBatch.objects.exists()
 
 
-def test_a_large_file_given_to_the_command_is_refused_and_not_kept(office, tmp_path, small_limit):
+def test_a_large_agency_file_given_to_the_command_is_refused_and_not_kept(
+    office, tmp_path, small_limit
+):
+    # Read whole, an agency file stays bounded; a dossier file is streamed and is not
+    # (tests/dossiers/test_import_streaming.py).
     path = tmp_path / "lon.csv"
     path.write_bytes(b"x" * 500)
     with pytest.raises(CommandError) as refused:
-        call_command("import_dossiers", str(path))
+        call_command("import_agencies", str(path))
     assert str(refused.value) == (
         "Tệp lon.csv quá lớn (500\u00a0byte); chỉ nhận tệp tối đa 100\u00a0byte. "
         "Hãy chia tệp thành nhiều phần."

@@ -47,6 +47,9 @@ LEVEL_WORDS = {
 MERGE_SEPARATORS = re.compile(r"[;,]")
 
 
+_HEADER = {column.key: column.header for column in AGENCY_COLUMNS}
+
+
 @dataclass
 class AgencyRow:
     row: int
@@ -90,8 +93,9 @@ class AgencyImport(Importer):
         ]  # fmt: skip
         self.rows, tree_errors = _check_tree(
             rows,
-            parent_header=headers.get("parent_code", ""),
-            merged_header=headers.get("merged_from", ""),
+            # A file without the column still gets the column's name in its errors.
+            parent_header=headers.get("parent_code", _HEADER["parent_code"]),
+            merged_header=headers.get("merged_from", _HEADER["merged_from"]),
         )
         progress(frame.height)
         return pl.concat([errors, tree_errors]).sort("row", maintain_order=True)

@@ -46,6 +46,7 @@ import numpy as np
 import polars as pl
 
 from dossiers.importing.headers import normalise_label
+from dossiers.importing.labels import ROW
 from dossiers.importing.outcome import ImportRefused
 
 MAX_VALUE_BYTES = 1024 * 1024  # one string or number: a dossier's longest field is far shorter
@@ -307,7 +308,7 @@ class JsonRecords:
         self._by_norm: dict[str, str] = {}  # normalised label → column label
 
     def batches(self) -> Iterator[pl.DataFrame]:
-        """Frames of text cells, one column per label seen so far plus "_row"."""
+        """Frames of text cells, one column per label seen so far plus ROW."""
         number = 0
         with self.path.open("rb") as handle:
             records: list = []
@@ -328,13 +329,14 @@ class JsonRecords:
                     "phải một bản ghi (đối tượng JSON {…})."
                 )
         keys = set().union(*records)
+        keys.discard(ROW)  # the row numbers' own column (labels.ROW)
         for key in keys:
             if key not in self._label:
                 self._learn(key)
         by_label: dict[str, list[str]] = {}
         for key in keys:
             by_label.setdefault(self._label[key], []).append(key)
-        columns = {"_row": pl.Series(range(first, first + len(records)), dtype=pl.Int64)}
+        columns = {ROW: pl.Series(range(first, first + len(records)), dtype=pl.Int64)}
         for label in self.headers:
             spellings = by_label.get(label)
             if not spellings:

@@ -16,6 +16,11 @@ import unicodedata
 from collections.abc import Collection, Sequence
 
 HEADER_SEARCH_ROWS = 10
+# The column of row numbers every reader adds beside the file's own columns. A file's header
+# can never be this name: a CSV holding a NUL byte is refused, XML (XLSX) cannot hold one, and a
+# JSON key holding one is ignored (json_records); so "_row" in a file is an ordinary unknown
+# header, not a clash (it crashed the reader before).
+ROW = "\x00row"
 HEADER_MIN_MATCHES = 2
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")

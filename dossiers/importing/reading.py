@@ -39,10 +39,9 @@ import polars as pl
 
 from dossiers.importing import xlsx_reader
 from dossiers.importing.json_records import JsonRecords
-from dossiers.importing.labels import HEADER_SEARCH_ROWS, header_row_index
+from dossiers.importing.labels import HEADER_SEARCH_ROWS, ROW, header_row_index
 from dossiers.importing.outcome import ImportRefused
 
-ROW = "_row"  # the row number as the user sees it in the file (a title may sit above the header)
 BATCH_ROWS = 50_000  # about 400 MB peak for an import process (docs/benchmarks.md)
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".json")
 

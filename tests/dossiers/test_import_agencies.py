@@ -101,6 +101,16 @@ def test_a_bad_agency_row_is_rejected_with_its_reason(catalogue, write_file, lin
     assert Agency.objects.count() == 5
 
 
+def test_a_file_without_the_parent_column_names_it_in_the_error(catalogue, write_file):
+    path = write_file("Mã đơn vị,Tên đơn vị,Cấp\nGL2,UBND huyện Gio Linh,huyen\n", "don_vi.csv")
+
+    outcome = run_import("import_agencies", path)
+
+    assert "Dòng 2, cột «Mã đơn vị cấp trên» [bị loại]: Thiếu mã đơn vị cấp trên." in (
+        outcome.stderr
+    )
+
+
 def test_a_cycle_of_parents_is_rejected_on_every_row_that_forms_it(catalogue, write_file):
     path = write_file(
         HEADER + "A,UBND xã A,xa,B\nB,UBND xã B,xa,A\nC,UBND xã C,xa,HL\n", "don_vi.csv"

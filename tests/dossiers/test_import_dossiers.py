@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import zoneinfo
 
 import pytest
@@ -168,6 +169,22 @@ class TestHeaders:
 
         outcome = run_import("import_dossiers", path)
 
+        assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 0"
+
+    def test_a_column_named_like_the_readers_row_numbers_is_an_unknown_column(
+        self, catalogue, write_file
+    ):
+        # "_row" was the readers' own column of row numbers: a file with such a header (the
+        # fuzz found one) crashed the import with a polars DuplicateError.
+        header, body = dossier_csv([{}]).split("\n", 1)
+        path = write_file(header + ",_row\n" + body.replace("\n", ",x\n"))
+        assert run_import("import_dossiers", path).stdout.strip() == (
+            "created 1, updated 0, unchanged 0, rejected 0"
+        )
+        record = {"MaHoSo": "J-1", "MaDonVi": "HL-TT", "MaTTHC": "1.001193", "_row": 7}
+        record |= {"NgayTiepNhan": "20230612083000", "NgayHenTra": "20230615170000"}
+        json_path = write_file(json.dumps([record]), "ho_so.json")
+        outcome = run_import("import_dossiers", json_path)
         assert outcome.stdout.strip() == "created 1, updated 0, unchanged 0, rejected 0"
 
 

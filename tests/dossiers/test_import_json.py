@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 
+from dossiers.importing.labels import ROW
 from dossiers.models import Dossier, ImportBatch, ImportStatus
 from tests.dossiers.conftest import GOOD_ROW, dossier_csv, run_import
 
@@ -112,7 +113,7 @@ class TestGoodFiles:
         )
         table = read_table(path, file_name="le_phi.json")
         assert table.frame.row(0, named=True) == {
-            "_row": 1,
+            ROW: 1,
             "MaHoSo": "A",
             "DanhSachLePhi": '[{"Gia":20000},{"Gia":5000}]',
         }

@@ -2,6 +2,7 @@
 
     python bench/bench_kpis.py                    # 1,000,000 dossiers, 15 months, 15 agencies
     python bench/bench_kpis.py --rows 100000      # a quick try
+    python bench/bench_kpis.py --hidden-like      # like issue 16's file (below)
 
 In a database --db (default kpi_d_bench, DROPPED and created afresh each run) at --pg:
 
@@ -15,6 +16,11 @@ In a database --db (default kpi_d_bench, DROPPED and created afresh each run) at
 3. `kpi_full_recompute()`: every standard period on both bases, per domain and all domains;
 4. an "import" of 1,000 changed dossiers of one month (UPDATE + the touched cells an importer
    writes), then `kpi_refresh_touched()`.
+
+--hidden-like is shaped like issue 16's independent file: 17 agencies, 6% of the dossiers never
+finished, and the 15 months of data ending three years ago (--months-ago 36), so the universe
+runs for years past the last receipt with every open dossier handled (and overdue) in each
+period up to today.
 
 Each timed step runs twice; the better time counts (both are printed). Prints the ratio of (3)
 to (2) (target: at most 10) and the time of (4) (target: under 5 s), and with --markdown a
@@ -60,10 +66,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--changed", type=int, default=1_000)
     parser.add_argument("--supplemented", type=float, default=0.05)
+    parser.add_argument("--agencies", type=int, default=15, help="at least 10 (with the root)")
+    parser.add_argument("--open", type=float, default=0.15, help="share never finished")
+    parser.add_argument(
+        "--months-ago", type=int, default=0, help="months from the last data month to today"
+    )
+    parser.add_argument(
+        "--hidden-like", action="store_true", help="--agencies 17 --open 0.06 --months-ago 36"
+    )
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--db", default="kpi_d_bench")
     parser.add_argument("--markdown", action="store_true", help="print a docs section too")
     args = parser.parse_args()
+    if args.hidden_like:
+        args.agencies, args.open, args.months_ago = 17, 0.06, 36
 
     recreate_database(args.pg, args.db)
     os.environ["DATABASE_URL"] = f"{args.pg}/{args.db}"
@@ -87,7 +103,7 @@ def main() -> None:
     province = Agency.objects.create(code="QT", name="UBND tỉnh", level="tinh")
     agencies = [
         Agency.objects.create(code=f"S{i}", name=f"Sở {i}", level="so", parent=province)
-        for i in range(6)
+        for i in range(args.agencies - 9)
     ]
     districts = [
         Agency.objects.create(code=f"H{i}", name=f"Huyện {i}", level="huyen", parent=province)
@@ -110,7 +126,15 @@ def main() -> None:
 
     # --- 15 months of dossiers up to today, in SQL --------------------------------------------
     today = timezone.localdate()
-    first_month = date(today.year - 1 - (today.month <= 3), (today.month - 3 - 1) % 12 + 1, 1)
+    # 15 months up to today, or ending --months-ago months before it.
+    months = today.year * 12 + today.month - 1 - args.months_ago
+    last_day = (
+        today
+        if args.months_ago == 0
+        else date(months // 12, months % 12 + 1, 1) - timedelta(days=1)
+    )
+    months -= 15
+    first_month = date(months // 12, months % 12 + 1, 1)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.42)")
@@ -123,7 +147,7 @@ def main() -> None:
                    CASE WHEN r1 < 0.4 THEN 'truc_tuyen' WHEN r1 < 0.9 THEN 'truc_tiep'
                         ELSE 'buu_chinh' END,
                    received, due,
-                   CASE WHEN r2 < 0.85 THEN LEAST(received + r3 * interval '20 days', now()) END,
+                   CASE WHEN r2 >= %s THEN LEAST(received + r3 * interval '20 days', now()) END,
                    3, CASE WHEN r4 < 0.675 THEN 3 ELSE 1 END, r5 < 0.3,
                    CASE WHEN r6 < 0.5 THEN 0 ELSE 50000 END, r6 >= 0.5 AND r7 < 0.06, now()
             FROM (
@@ -142,8 +166,9 @@ def main() -> None:
                 len(agency_ids),
                 procedure_ids,
                 len(procedure_ids),
+                args.open,
                 first_month,
-                today,
+                last_day,
                 first_month,
                 args.rows,
             ],
@@ -172,7 +197,10 @@ def main() -> None:
         )
         cursor.execute("ANALYZE")
     elapsed = time.perf_counter() - started
-    print(f"generated {args.rows:,} dossiers from {first_month} in {elapsed:.1f} s")
+    print(
+        f"generated {args.rows:,} dossiers from {first_month} to {last_day}"
+        f" ({args.open:.0%} open) in {elapsed:.1f} s"
+    )
 
     # --- baseline: one aggregate pass ----------------------------------------------------------
     def baseline() -> None:
@@ -206,6 +234,8 @@ def main() -> None:
     # --- an import of 1,000 changed dossiers of one month, and the refresh -----------------------
     # The last full month: an import brings recent data.
     month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if args.months_ago:
+        month = last_day.replace(day=1)  # the last month with data
 
     def import_and_refresh() -> None:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -254,7 +284,8 @@ def main() -> None:
         f"({platform.processor() or platform.machine()}, {os.cpu_count()} cores), "
         f"PostgreSQL, {date.today().isoformat()}.",
         "",
-        f"{args.rows:,} dossiers over 15 months (from {first_month:%m/%Y} to today), 15 agencies, "
+        f"{args.rows:,} dossiers over 15 months (from {first_month:%m/%Y} to {last_day:%d/%m/%Y}),"
+        f" {args.open:.0%} never finished, {args.agencies} agencies, "
         f"10 domains: {cells:,} cells, {periods} periods on both bases, {facts:,} fact rows "
         "(per domain and all domains).",
         "",

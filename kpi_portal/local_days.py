@@ -119,20 +119,34 @@ def _pg_bucket_array() -> str:
     return f"(ARRAY(SELECT {bucket} FROM generate_series(0, {span}) g ORDER BY g))"
 
 
-def bucket_of_day_sql(day: str) -> str:
+# A statement that computes many buckets names the lookup array once (`bucket_lookup_cte`) and
+# passes shared=True: each bucket then reads that one array instead of building its own (about
+# 30 ms each on PostgreSQL, for 36,525 days).
+BUCKET_LOOKUP = "bucket_days"
+
+
+def bucket_lookup_cte() -> str:
+    """A WITH clause (with "WITH", or "" on SQLite) naming the lookup of shared=True buckets."""
+    if is_postgres():
+        return f"WITH {BUCKET_LOOKUP} (b) AS (SELECT {_pg_bucket_array()})"
+    return ""
+
+
+def bucket_of_day_sql(day: str, *, shared: bool = False) -> str:
     """SQL for the half-month bucket (periods.half_month_bucket) of a day-number expression.
-    NULL stays NULL."""
+    NULL stays NULL. With shared=True the statement must begin with `bucket_lookup_cte()`."""
     if is_postgres():
         first, span = day_number(FIRST_DAY), (LAST_DAY - FIRST_DAY).days
+        lookup = f"(SELECT b FROM {BUCKET_LOOKUP})" if shared else _pg_bucket_array()
         # LEAST/GREATEST skip NULLs, hence the CASE: an empty date must stay NULL.
         return (
             f"CASE WHEN ({day}) IS NULL THEN NULL"
-            f" ELSE {_pg_bucket_array()}[LEAST(GREATEST(({day}) - {first}, 0), {span}) + 1] END"
+            f" ELSE {lookup}[LEAST(GREATEST(({day}) - {first}, 0), {span}) + 1] END"
         )
     ymd = f"CAST(strftime('%%Y%%m%%d', ({day}) * 86400, 'unixepoch') AS INTEGER)"
     return f"(({ymd} / 10000) * 24 + (({ymd} / 100) %% 100) * 2 - 2 + (({ymd} %% 100) >= 15))"
 
 
-def local_bucket_sql(column: str, *, plus_seconds: int = 0) -> str:
+def local_bucket_sql(column: str, *, plus_seconds: int = 0, shared: bool = False) -> str:
     """SQL for the half-month bucket of a datetime column's local day (after `plus_seconds`)."""
-    return bucket_of_day_sql(local_day_sql(column, plus_seconds=plus_seconds))
+    return bucket_of_day_sql(local_day_sql(column, plus_seconds=plus_seconds), shared=shared)

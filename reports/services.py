@@ -42,7 +42,12 @@ So the engine works in two steps, both plain SQL:
 2. **Facts** (`KpiFact`): cells joined with a small table of periods give each agency's own
    counters per domain and period; joined with the agency tree (materialised path prefix) they
    roll up to every node, and grouped by level to the level groups; a second insert sums the
-   domains into the all-domains row.
+   domains into the all-domains row. One statement per (basis, year): its periods lie within
+   buckets [lo, hi], and every condition compares a cell's bucket with a period's sb or eb, so
+   buckets before lo are written lo - 1, those after hi are written hi + 1, and cells then
+   equal are merged (`_cells_within_sql`). Cells finished before lo or received after hi are
+   left out. A dossier open for years thus costs one merged row per agency and domain in each
+   later year, not one per cell: the cost follows the cells of the year, not cells × periods.
 
 Custom ranges are not stored: reports.selectors.kpi_own_counters_from_dossiers counts them from
 the dossiers with dossiers.counting's ORM form, to the same definitions.
@@ -80,9 +85,10 @@ from django.utils import timezone
 from agencies.models import Agency, AgencyLevel, Procedure
 from dossiers.counting import clock_sql
 from dossiers.models import Apology, Channel, Dossier, TouchedCell
-from kpi_portal.db import advisory_xact_lock, lock_key, tune_for_batch
+from kpi_portal.db import advisory_xact_lock, is_postgres, lock_key, tune_for_batch
 from kpi_portal.local_days import (
     after_local_day,
+    bucket_lookup_cte,
     bucket_of_day_sql,
     day_of_epoch_sql,
     local_bucket_sql,
@@ -173,11 +179,11 @@ def _cells_insert_sql(where: str) -> str:
         f" WHEN {day_of_epoch_sql(clock.finish_judged)} < {local_day_sql('d.due_at')} THEN 0"
         " ELSE 1 END"
     )
-    finished_bucket = local_bucket_sql("d.finished_at")
-    requested = bucket_of_day_sql(day_of_epoch_sql(clock.requested))
-    completed = bucket_of_day_sql(day_of_epoch_sql(clock.completed))
+    finished_bucket = local_bucket_sql("d.finished_at", shared=True)
+    requested = bucket_of_day_sql(day_of_epoch_sql(clock.requested), shared=True)
+    completed = bucket_of_day_sql(day_of_epoch_sql(clock.completed), shared=True)
     paused_from = bucket_of_day_sql(
-        day_of_epoch_sql(f"{clock.due_seconds} + {clock.pause}", plus_seconds=1)
+        day_of_epoch_sql(f"{clock.due_seconds} + {clock.pause}", plus_seconds=1), shared=True
     )
 
     # A request or completion in or after the finish's bucket is never seen by a period in which
@@ -207,7 +213,7 @@ def _cells_insert_sql(where: str) -> str:
         f" WHEN {paused_from} < {completed} THEN {completed} ELSE {paused_from} END",
     )
     # The plain "overdue from" matters only before the request's bucket: from it on, one value.
-    overdue_from = local_bucket_sql("d.due_at", plus_seconds=1)
+    overdue_from = local_bucket_sql("d.due_at", plus_seconds=1, shared=True)
     overdue_from = (
         f"CASE WHEN {requested_bucket} IS NOT NULL AND {overdue_from} > {requested_bucket}"
         f" THEN {requested_bucket} ELSE {overdue_from} END"
@@ -215,13 +221,14 @@ def _cells_insert_sql(where: str) -> str:
     with_result = f"NOT {clock.ended_without_result}"
     paper = f"p.paper_result AND {with_result}"
     return f"""
+        {bucket_lookup_cte()}
         INSERT INTO {q(KpiCell._meta.db_table)} ({cell_columns})
         SELECT d.agency_id, p.domain_id,
-               {local_bucket_sql("d.received_at")},
+               {local_bucket_sql("d.received_at", shared=True)},
                {finished_bucket},
                {finish_class},
                {overdue_from},
-               {local_bucket_sql("a.issued_at")},
+               {local_bucket_sql("a.issued_at", shared=True)},
                {requested_bucket},
                {completed_bucket},
                {waiting_late},
@@ -253,9 +260,21 @@ def _execute(statement: str, params: list | None = None) -> int:
         return cursor.rowcount
 
 
+def _cells_insert(where: str, params: list | None = None) -> int:
+    if not is_postgres():
+        return _execute(_cells_insert_sql(where), params)
+    # PostgreSQL expects about one cell per dossier and sorts them all (on disk, a third of a
+    # full recompute at 1,000,000 dossiers); cells are about 20 dossiers each, which hashing
+    # groups in memory.
+    _execute("SET LOCAL enable_sort = off")
+    written = _execute(_cells_insert_sql(where), params)
+    _execute("SET LOCAL enable_sort = DEFAULT")
+    return written
+
+
 def _cells_rebuild_all() -> int:
     KpiCell.objects.all().delete()
-    return _execute(_cells_insert_sql("1 = 1"))
+    return _cells_insert("1 = 1")
 
 
 def _cells_rebuild_months(months: dict[date, set[int]]) -> int:
@@ -268,10 +287,8 @@ def _cells_rebuild_months(months: dict[date, set[int]]) -> int:
         ids = sorted(agency_ids)
         KpiCell.objects.filter(agency_id__in=ids, received_bucket__in=buckets).delete()
         placeholders = ", ".join(["%s"] * len(ids))
-        written += _execute(
-            _cells_insert_sql(
-                f"d.agency_id IN ({placeholders}) AND d.received_at >= %s AND d.received_at < %s"
-            ),
+        written += _cells_insert(
+            f"d.agency_id IN ({placeholders}) AND d.received_at >= %s AND d.received_at < %s",
             [
                 *ids,
                 adapt(local_midnight(first)),
@@ -331,11 +348,64 @@ _FACT_SQL: dict[str, tuple[str, str]] = {
 assert tuple(_FACT_SQL) == FACT_COUNTERS
 
 
-def _facts_insert_sql(period_count: int) -> str:
+# Cell columns that hold a bucket: _FACT_SQL and the join compare each only with p.sb or p.eb.
+_CELL_BUCKETS = (
+    "received_bucket",
+    "finished_bucket",
+    "overdue_from_bucket",
+    "apology_bucket",
+    "requested_bucket",
+    "completed_bucket",
+    "paused_overdue_from_bucket",
+)
+_CELL_COUNTERS = tuple(dict.fromkeys(counter for _, counter in _FACT_SQL.values()))
+
+
+def _cells_within_sql(lo: int, hi: int) -> str:
+    """SELECT of the cells as the periods within buckets [lo, hi] see them, merged.
+
+    Every condition compares a cell's bucket with a period's sb or eb, both in [lo, hi], so a
+    bucket before lo may be written lo - 1 and one after hi may be written hi + 1 without
+    changing any count; cells then equal are summed into one. Cells finished before lo or
+    received after hi are in no period. This is what keeps the cost from growing with cells ×
+    periods: a dossier open for years has one receipt bucket per year before the periods'
+    (lo - 1), so in a later year the open cells of an agency and domain merge into a few rows,
+    and a year after the last receipt costs little.
+    """
+    q = connection.ops.quote_name
+    lo, hi = int(lo), int(hi)
+
+    def clamp(column: str) -> str:
+        return (
+            f"CASE WHEN c.{column} < {lo} THEN {lo - 1}"
+            f" WHEN c.{column} > {hi} THEN {hi + 1} ELSE c.{column} END"
+        )
+
+    keys = [
+        "c.agency_id",
+        "c.domain_id",
+        "c.finish_class",
+        "c.waiting_late",
+        *(clamp(column) for column in _CELL_BUCKETS),
+    ]
+    names = ["agency_id", "domain_id", "finish_class", "waiting_late", *_CELL_BUCKETS]
+    selected = ", ".join(f"{key} AS {name}" for key, name in zip(keys, names, strict=True))
+    sums = ", ".join(f"SUM(c.{counter}) AS {counter}" for counter in _CELL_COUNTERS)
+    return f"""
+        SELECT {selected}, {sums}
+        FROM {q(KpiCell._meta.db_table)} c
+        WHERE c.received_bucket <= {hi}
+          AND (c.finished_bucket IS NULL OR c.finished_bucket >= {lo})
+        GROUP BY {", ".join(keys)}
+    """
+
+
+def _facts_insert_sql(period_count: int, lo: int, hi: int) -> str:
     """INSERT … SELECT of the per-domain facts of the periods, for every node and level group.
 
-    `own` is each agency's own counters per domain and period (cells × periods); it is grouped
-    by a small period number, and the period's code and dates are joined back at the end.
+    The periods lie within buckets [lo, hi]. `own` is each agency's own counters per domain and
+    period (the merged cells × periods, `_cells_within_sql`); it is grouped by a small period
+    number, and the period's code and dates are joined back at the end.
     """
     q = connection.ops.quote_name
     fact_table = q(KpiFact._meta.db_table)
@@ -362,9 +432,10 @@ def _facts_insert_sql(period_count: int) -> str:
     groups = ", ".join(f"'{level.value}'" for level in LEVEL_GROUP_LEVELS)
     return f"""
         WITH periods (n, basis, period, start_day, end_day, sb, eb) AS (VALUES {values}),
+        cells AS ({_cells_within_sql(lo, hi)}),
         own AS (
             SELECT c.agency_id, c.domain_id, p.n, {own_sums}
-            FROM {q(KpiCell._meta.db_table)} c
+            FROM cells c
             -- "+ 0": scan the cells once against the few periods, not the (agency, bucket)
             -- index once per period (PostgreSQL otherwise picks that, several times slower).
             JOIN periods p
@@ -435,19 +506,28 @@ def _facts_rebuild(periods: list[Period], computed_at: datetime) -> int:
         KpiPeriod.objects.filter(basis=basis, period__in=codes).delete()
     adapt_date = connection.ops.adapt_datefield_value
     adapt_time = connection.ops.adapt_datetimefield_value
-    params: list = []
-    for number, period in enumerate(periods):
-        params += [
-            number,
-            period.basis.value,
-            period.code,
-            adapt_date(period.start),
-            adapt_date(period.end),
-            period.start_bucket,
-            period.end_bucket,
-        ]
     stamp = adapt_time(computed_at)
-    written = _execute(_facts_insert_sql(len(periods)), [*params, stamp, stamp])
+    # One statement per (basis, year): its periods span one year's buckets, so the cells
+    # outside them merge (_cells_within_sql).
+    by_group: dict[tuple[str, int], list[Period]] = defaultdict(list)
+    for period in periods:
+        by_group[_group_key(period)].append(period)
+    written = 0
+    for group in by_group.values():
+        params: list = []
+        for number, period in enumerate(group):
+            params += [
+                number,
+                period.basis.value,
+                period.code,
+                adapt_date(period.start),
+                adapt_date(period.end),
+                period.start_bucket,
+                period.end_bucket,
+            ]
+        lo = min(period.start_bucket for period in group)
+        hi = max(period.end_bucket for period in group)
+        written += _execute(_facts_insert_sql(len(group), lo, hi), [*params, stamp, stamp])
     pairs = [value for p in periods for value in (p.basis.value, p.code)]
     written += _execute(_facts_totals_sql(len(periods)), pairs)
     KpiPeriod.objects.bulk_create(
@@ -544,22 +624,27 @@ def kpi_full_recompute(
             for basis, year in groups:
                 transaction.on_commit(lambda b=basis, y=year: enqueue(b, y))
     if enqueue is None:
+        # The universe read with the cells: reading it again per group is a scan of the
+        # dossiers each time (finished_at has no index).
         for basis, year in groups:
-            kpi_periods_recompute(basis=basis, year=year)
+            kpi_periods_recompute(basis=basis, year=year, universe=universe)
     logger.info("KPI full recompute: %s cells, %s period groups", cells, len(groups))
     return groups
 
 
-def kpi_periods_recompute(*, basis: str, year: int) -> int:
+def kpi_periods_recompute(*, basis: str, year: int, universe: list[Period] | None = None) -> int:
     """Recompute from the cells the facts of every period of the universe of this basis and year.
 
-    Returns the number of periods written.
+    `universe` is kpi_universe(), when the caller has just read it. Returns the number of
+    periods written.
     """
     started_at = timezone.now()
     with transaction.atomic():
         _lock(FACTS_LOCK, f"{basis}:{year}")
         tune_for_batch()
-        periods = [p for p in kpi_universe() if _group_key(p) == (basis, year)]
+        if universe is None:
+            universe = kpi_universe()
+        periods = [p for p in universe if _group_key(p) == (basis, year)]
         facts = _facts_rebuild(periods, timezone.now())
         _record_run(
             KpiRunKind.PERIODS,

@@ -39,7 +39,14 @@ AGENCIES = [
     ("HS-TG", "UBND thành phố Tây Giang", "huyen", "HS"),
     ("HS-TG-AD", "UBND phường An Đông", "xa", "HS-TG"),
     ("HS-TG-BM", "UBND thị trấn Bình Minh", "xa", "HS-TG"),
+    ("HS-TG-BMP", "UBND phường Bình Minh", "xa", "HS-TG"),
 ]
+# Validity (first day, last day) and mergers: the town Bình Minh became a ward on 1/1/2024.
+VALIDITY = {
+    "HS-TG-BM": (None, dt.date(2023, 12, 31)),
+    "HS-TG-BMP": (dt.date(2024, 1, 1), None),
+}
+MERGED_FROM = {"HS-TG-BMP": ["HS-TG-BM"]}
 PROCEDURES = [
     # code, name, domain, paper_result
     ("1.001193", "Đăng ký khai sinh", "Hộ tịch", True),
@@ -68,6 +75,7 @@ TYPED_NAMES = {
     "HS-TG": ["UBND THÀNH PHỐ TÂY GIANG", "ubnd thanh pho tay giang"],
     "HS-TG-AD": ["uy ban nhan dan phuong an dong", "UBND phường  An Đông"],
     "HS-TG-BM": ["Ủy ban nhân dân thị trấn Bình Minh", "ubnd thi tran binh minh"],
+    "HS-TG-BMP": ["uy ban nhan dan phuong binh minh", "UBND Phường Bình Minh"],
 }
 UNKNOWN_NAMES = ["UBND xã Hòa Bình", "sở du lịch"]
 STATUS_NAMES = {
@@ -130,6 +138,17 @@ class DataSet:
     csv_rows: list[dict] = field(default_factory=list)
     xlsx_rows: list[list] = field(default_factory=list)
     expected: dict[str, tuple[int, int]] = field(default_factory=dict)  # file → created, rejected
+
+
+def _valid_on(day: dt.datetime) -> list[str]:
+    """The agencies (not the province) that exist on that day."""
+    out = []
+    for code, _name, level, _parent in AGENCIES:
+        first, last = VALIDITY.get(code, (None, None))
+        started = first is None or first <= day.date()
+        if level != "tinh" and started and (last is None or day.date() <= last):
+            out.append(code)
+    return out
 
 
 def _moment(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.datetime:
@@ -197,8 +216,8 @@ def _late_moment(d: dict, e: dt.datetime) -> bool:
 
 
 def _random_dossier(rng: random.Random, number: int) -> dict:
-    agency = rng.choice([a[0] for a in AGENCIES if a[2] != "tinh"])
     received = _office_time(rng, _moment(rng, START, END))
+    agency = rng.choice(_valid_on(received))
     d = _base_dossier(rng, f"HS-{number:05d}", agency, received)
     roll = rng.random()
     if roll < 0.04:  # never received
@@ -260,8 +279,8 @@ def _boundary_dossiers(rng: random.Random) -> list[dict]:
         (t(2021, 5, 4, 9), dt.date(2021, 5, 20), None),  # open for years, from before the data
     ]
     out = []
-    agencies = [a[0] for a in AGENCIES if a[2] != "tinh"]
     for i, (received, due, finished) in enumerate(cases):
+        agencies = _valid_on(received)
         d = _base_dossier(rng, f"HS-B{i:03d}", agencies[i % len(agencies)], received)
         d["due_at"] = dt.datetime.combine(due, dt.time(23, 59, 59))
         d["due_date_only"] = True
@@ -289,6 +308,7 @@ def _boundary_dossiers(rng: random.Random) -> list[dict]:
         (t(2024, 2, 20, 8), dt.date(2024, 3, 5), None, (t(2024, 3, 1, 9), t(2024, 3, 20, 9), 1)),
     ]  # fmt: skip
     for j, (received, due, finished, (requested, completed, count)) in enumerate(specials):
+        agencies = _valid_on(received)
         d = _base_dossier(rng, f"HS-S{j:03d}", agencies[(j * 3) % len(agencies)], received)
         d["due_at"] = dt.datetime.combine(due, dt.time(23, 59, 59))
         d["due_date_only"] = True
@@ -413,7 +433,14 @@ def _as_list_export(d: dict) -> dict:
 def build(count: int = 1500) -> DataSet:
     rng = random.Random(SEED)
     agencies = [
-        {"code": c, "name": n, "level": lv, "parent": p, "valid_from": None, "valid_to": None}
+        {
+            "code": c,
+            "name": n,
+            "level": lv,
+            "parent": p,
+            "valid_from": VALIDITY.get(c, (None, None))[0],
+            "valid_to": VALIDITY.get(c, (None, None))[1],
+        }
         for c, n, lv, p in AGENCIES
     ]
     procedures = {
@@ -469,8 +496,11 @@ def write_files(data: DataSet, folder: Path) -> dict[str, Path]:
     }
     _write_csv(
         paths["agencies"],
-        ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên"],
-        [[c, n, lv, p or ""] for c, n, lv, p in AGENCIES],
+        AGENCY_HEADERS,
+        [
+            [c, n, lv, p or "", *map(_day, VALIDITY.get(c, (None, None))), _merged(c)]
+            for c, n, lv, p in AGENCIES
+        ],
     )
     _write_csv(
         paths["procedures"],
@@ -491,6 +521,18 @@ def write_files(data: DataSet, folder: Path) -> dict[str, Path]:
         sheet.append(row)
     workbook.save(paths["xlsx"])
     return paths
+
+
+AGENCY_HEADERS = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên", "Hiệu lực từ"]
+AGENCY_HEADERS += ["Hiệu lực đến", "Hợp nhất từ"]
+
+
+def _merged(code: str) -> str:
+    return ";".join(MERGED_FROM.get(code, []))
+
+
+def _day(value: dt.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def _write_csv(path: Path, headers: list[str], rows: list[list]) -> None:

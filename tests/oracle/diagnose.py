@@ -69,8 +69,8 @@ def mismatches(data, exports, transforms, status78_in_e_result) -> list:
             rows = exports["kpis"][f"{code}|{basis}"]["rows"]
             got = {(r["agency"], r["indicator"]): (r["numerator"], r["denominator"]) for r in rows}
             for key, value in want.items():
-                if got[key] != value:
-                    out.append((key, code, basis, value, got[key]))
+                if got.get(key, (0, 0)) != value:
+                    out.append((key, code, basis, value, got.get(key)))
     return out
 
 

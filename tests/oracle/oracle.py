@@ -227,6 +227,19 @@ def kpis(
     return {key: (v[0], v[1]) for key, v in out.items()}
 
 
+def shown_scopes(
+    org: Organisation, figures: dict[tuple[str, str], tuple[int, int]], p: Period
+) -> set[str]:
+    """The scopes a period's table has: every level group, every agency that existed in P
+    (section 12: a unit is valid from its first day to its last), and any other agency that has
+    dossiers in P (section 2: figures stay with the unit that handled the dossier)."""
+    shown = {f"level:{lv}" for lv in LEVEL_GROUPS}
+    for code in org.agencies:
+        if org.existed_in(code, p) or any(figures[(code, ind)][1] for ind in INDICATORS):
+            shown.add(code)
+    return shown
+
+
 def _scopes(org: Organisation) -> list[str]:
     return [*org.agencies, *(f"level:{lv}" for lv in LEVEL_GROUPS)]
 
@@ -267,23 +280,30 @@ def report06_columns(d: dict, p: Period) -> list[int] | None:
 
 def report06(
     org: Organisation, procedures: dict[str, dict], dossiers: list[dict], p: Period
-) -> dict[str, dict[str, list[int]]]:
-    """{"agency": {code: own columns}, "domain": {domain: columns}, "total": {"": columns}}."""
-    by_agency: dict[str, list[int]] = defaultdict(lambda: [0] * 11)
-    by_domain: dict[str, list[int]] = defaultdict(lambda: [0] * 11)
+) -> dict[str, dict]:
+    """Columns (3)…(13) by agency (its own dossiers), by level (the form's groups: Sở, ban, ngành /
+    UBND cấp huyện / UBND cấp xã), by domain, by (level, domain), and the grand total."""
+    out: dict[str, dict] = {k: {} for k in ("agency", "level", "domain", "level_domain")}
     total = [0] * 11
     for d in dossiers:
         cols = report06_columns(d, p)
         if cols is None:
             continue
-        for target in (
-            by_agency[d["agency"]],
-            by_domain[procedures[d["procedure"]]["domain"]],
-            total,
+        level = org.agencies[d["agency"]]["level"]
+        domain = procedures[d["procedure"]]["domain"]
+        for kind, key in (
+            ("agency", d["agency"]),
+            ("level", level),
+            ("domain", domain),
+            ("level_domain", (level, domain)),
         ):
+            row = out[kind].setdefault(key, [0] * 11)
             for i, v in enumerate(cols):
-                target[i] += v
-    return {"agency": dict(by_agency), "domain": dict(by_domain), "total": {"": total}}
+                row[i] += v
+        for i, v in enumerate(cols):
+            total[i] += v
+    out["total"] = total
+    return out
 
 
 # --- ranking (section 6) -------------------------------------------------------------------------
@@ -302,7 +322,8 @@ def ranking(
     targets: dict[str, float] = DEFAULT_TARGETS,
     weights: dict[str, float] | None = None,
 ) -> dict[str, list[dict]]:
-    """Tables so, huyen, xa, all: rows {agency, score, rank, eligible, disqualified_by}.
+    """The province-wide rates, and the tables so, huyen, xa, all of rows {agency, score, rank,
+    rates, eligible, disqualified_by}.
 
     Before 1/7/2025 (this data set's time) `all` holds the provincial agencies and districts.
     A district is scored on its node, a commune and a provincial agency on their own dossiers
@@ -333,6 +354,7 @@ def ranking(
         return {
             "agency": code,
             "score": score,
+            "rates": rates,
             "eligible": not disqualified,
             "disqualified_by": disqualified,
         }
@@ -347,8 +369,11 @@ def ranking(
     by_level = {lv: [c for c, a in org.agencies.items() if a["level"] == lv] for lv in LEVEL_GROUPS}
     under_root = [c for c in org.children[root] if org.agencies[c]["level"] in ("so", "huyen")]
     return {
-        "so": table(by_level["so"]),
-        "huyen": table(by_level["huyen"]),
-        "xa": table(by_level["xa"]),
-        "all": table(under_root),
+        "province": province,
+        "tables": {
+            "so": table(by_level["so"]),
+            "huyen": table(by_level["huyen"]),
+            "xa": table(by_level["xa"]),
+            "all": table(under_root),
+        },
     }

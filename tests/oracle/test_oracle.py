@@ -47,8 +47,48 @@ REPORT06_PERIODS = [("2023-H1", "calendar"), ("2023-Q3", "reporting"), ("2024-03
 RANKING_PERIODS = [("2023", "calendar"), ("2024-H1", "reporting")]
 
 # (what, scope, indicator or column, period, basis) → why: checks the product is known to get
-# wrong, with the domain.md sentence. Delete an entry when the product is fixed.
-KNOWN_PRODUCT_BUGS: dict[tuple[str, str, str, str, str], str] = {}
+# wrong, with the domain.md sentence. Such a check is left out while it still fails; once the
+# product is fixed, the test fails until the entry is deleted.
+_DISSOLVED_ROW = (
+    "domain.md section 2: 'Historic figures must stay attributed to the unit that handled the "
+    "dossier at the time'; section 12: 'level groups count the units of that level that handled "
+    "dossiers in it'. Commune HS-TG-BM (valid to 31/12/2023, merged into HS-TG-BMP) still has two "
+    "dossiers received in 2023 and open, overdue, in March 2024: they count in HS-TG, HS and "
+    "level:xa, but export_kpis (reports/selectors.kpi_table: Agency.objects.existing_during) has "
+    "no HS-TG-BM row for 2024-03, so the commune rows no longer add up to level:xa. Biểu 06 by "
+    "agency "
+    "does show such a unit (report06._by_agency keeps a dissolved unit with non-zero columns)."
+)
+KNOWN_PRODUCT_BUGS: dict[tuple[str, str, str, str, str], str] = {
+    ("kpi", "HS-TG-BM", "(row)", "2024-03", "calendar"): _DISSOLVED_ROW,
+    ("kpi", "HS-TG-BM", "(row)", "2024-03", "reporting"): _DISSOLVED_ROW,
+}
+
+
+class Checks:
+    """Collects mismatches; a check in KNOWN_PRODUCT_BUGS is left out while it still fails."""
+
+    def __init__(self, headers: tuple[str, ...]):
+        self.headers = headers
+        self.mismatches: list[tuple] = []
+        self.known_failing: list[tuple] = []
+        self.known_fixed: list[tuple] = []
+        self.count = 0
+
+    def check(self, key: tuple, same: bool, row: tuple) -> None:
+        self.count += 1
+        if key in KNOWN_PRODUCT_BUGS:
+            (self.known_failing if not same else self.known_fixed).append(key)
+        elif not same:
+            self.mismatches.append(row)
+
+    def assert_clean(self) -> None:
+        if self.known_failing:
+            print(f"{len(self.known_failing)} known product bugs left out:", *self.known_failing)
+        assert not self.known_fixed, (
+            f"fixed in the product, delete from KNOWN_PRODUCT_BUGS: {self.known_fixed}"
+        )
+        _fail_with(self.mismatches, self.headers)
 
 
 def _run(command: str, *args: str) -> str:
@@ -192,7 +232,7 @@ class TestOracle:
     def test_kpis_match_the_oracle_for_every_scope_indicator_and_period(self, world):
         data, exports = world
         org = _org(data)
-        mismatches, skipped, checks = [], [], 0
+        checks = Checks(("scope", "indicator", "period", "expected", "got"))
         for code, basis in KPI_PERIODS:
             expected = oracle.kpis(org, data.procedures, data.dossiers, oracle.period(code, basis))
             body = exports["kpis"][(code, basis)]
@@ -201,32 +241,31 @@ class TestOracle:
                 for r in body["rows"]
             }
             shown = oracle.shown_scopes(org, expected, oracle.period(code, basis))
-            for scope in sorted(shown ^ {scope for scope, _ in got}):
-                mismatches.append(
-                    (scope, "(row)", f"{code}/{basis}", scope in shown, scope not in shown)
+            listed = {scope for scope, _ in got}
+            for scope in sorted(shown | listed):
+                checks.check(
+                    ("kpi", scope, "(row)", code, basis),
+                    (scope in shown) == (scope in listed),
+                    (scope, "(row)", f"{code}/{basis}", scope in shown, scope in listed),
                 )
             for (scope, indicator), want in sorted(expected.items()):
-                checks += 1
-                if scope not in shown or (scope, indicator) not in got:
-                    continue
-                key = ("kpi", scope, indicator, code, basis)
-                if key in KNOWN_PRODUCT_BUGS:
-                    skipped.append(key)
-                    continue
-                if got[(scope, indicator)] != want:
-                    mismatches.append(
-                        (scope, indicator, f"{code}/{basis}", f"{want[0]}/{want[1]}",
-                         "{}/{}".format(*got[(scope, indicator)]))
-                    )  # fmt: skip
-        assert checks == 14 * 6 * 8  # the rows of agencies that did not exist are 0/0
-        _fail_with(mismatches, ("scope", "indicator", "period", "expected", "got"))
+                if (scope, indicator) not in got:
+                    continue  # a missing row is one mismatch above
+                checks.check(
+                    ("kpi", scope, indicator, code, basis),
+                    got[(scope, indicator)] == want,
+                    (scope, indicator, f"{code}/{basis}", "{}/{}".format(*want),
+                     "{}/{}".format(*got[(scope, indicator)])),
+                )  # fmt: skip
+        assert checks.count >= 14 * 6 * 8
+        checks.assert_clean()
 
     def test_report06_matches_the_oracle(self, world):
         """Every row of the three layouts, the groups' subtotals and the grand total; a row the
         export has and the oracle does not (an agency without dossiers) must be all zeros."""
         data, exports = world
         org = _org(data)
-        mismatches = []
+        checks = Checks(("row", "column", "period", "expected", "got"))
         for code, basis in REPORT06_PERIODS:
             want = oracle.report06(org, data.procedures, data.dossiers, oracle.period(code, basis))
             for layout in REPORT06_LAYOUTS:
@@ -235,35 +274,34 @@ class TestOracle:
                 for label in sorted(set(expected) | set(got)):
                     e, g = expected.get(label, [0] * 11), got.get(label)
                     where = f"{code}/{basis} by {layout}"
-                    if g is None:
-                        if any(e):
-                            mismatches.append((label, "row", where, e, "missing"))
-                        continue
-                    for number, (x, y) in enumerate(zip(e, g, strict=True), start=3):
-                        key = ("report06", label, f"({number})", code, basis)
-                        if x != y and key not in KNOWN_PRODUCT_BUGS:
-                            mismatches.append((label, f"({number})", where, x, y))
-        _fail_with(mismatches, ("row", "column", "period", "expected", "got"))
+                    key = ("report06", f"{layout}: {label}", "(row)", code, basis)
+                    checks.check(key, g is not None or not any(e), (label, "row", where, e, g))
+                    for number, (x, y) in enumerate(zip(e, g or [], strict=False), start=3):
+                        key = ("report06", f"{layout}: {label}", f"({number})", code, basis)
+                        checks.check(key, x == y, (label, f"({number})", where, x, y))
+        checks.assert_clean()
 
     def test_ranking_matches_the_oracle(self, world):
         data, exports = world
         org = _org(data)
-        mismatches = []
+        checks = Checks(("row", "field", "period", "expected", "got"))
         for code, basis in RANKING_PERIODS:
             p = oracle.period(code, basis)
             want = oracle.ranking(org, data.procedures, data.dossiers, p)
             body = exports["ranking"][(code, basis)]
-            if not _same_rates(want["province"], body["province"]):
-                mismatches.append(
-                    ("province", "rates", f"{code}/{basis}", want["province"], body["province"])
-                )
+            checks.check(
+                ("ranking", "province", "rates", code, basis),
+                _same_rates(want["province"], body["province"]),
+                ("province", "rates", f"{code}/{basis}", want["province"], body["province"]),
+            )
             for level, rows in want["tables"].items():
                 got = {r["agency"]: r for r in body["tables"].get(level, [])}
                 expected_agencies = sorted(r["agency"] for r in rows)
-                if sorted(got) != expected_agencies:
-                    mismatches.append(
-                        (level, "agencies", f"{code}/{basis}", expected_agencies, sorted(got))
-                    )
+                checks.check(
+                    ("ranking", level, "agencies", code, basis),
+                    sorted(got) == expected_agencies,
+                    (level, "agencies", f"{code}/{basis}", expected_agencies, sorted(got)),
+                )
                 for r in rows:
                     g = got.get(r["agency"])
                     if g is None:
@@ -278,9 +316,9 @@ class TestOracle:
                             same = sorted(e) == sorted(v)
                         else:
                             same = e == v
-                        key = ("ranking", r["agency"], field, code, basis)
-                        if not same and key not in KNOWN_PRODUCT_BUGS:
-                            mismatches.append(
-                                (f"{level}:{r['agency']}", field, f"{code}/{basis}", e, v)
-                            )
-        _fail_with(mismatches, ("row", "field", "period", "expected", "got"))
+                        checks.check(
+                            ("ranking", f"{level}:{r['agency']}", field, code, basis),
+                            same,
+                            (f"{level}:{r['agency']}", field, f"{code}/{basis}", e, v),
+                        )
+        checks.assert_clean()

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from fractions import Fraction
 
 INDICATORS = (
     "digitization",
@@ -73,7 +75,13 @@ def _month_end(year: int, month: int) -> dt.date:
 
 
 def period(code: str, basis: str = "calendar") -> Period:
-    """2023-06, 2023-Q2, 2023-H1, 2023-9M, 2023 on the calendar or reporting basis (section 4)."""
+    """2023-06, 2023-Q2, 2023-H1, 2023-9M, 2023 on the calendar or reporting basis, or any range
+    2023-01-01..2023-06-30 (section 4)."""
+    custom = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", code)
+    if custom:
+        return Period(
+            code, basis, dt.date.fromisoformat(custom[1]), dt.date.fromisoformat(custom[2])
+        )
     m = re.fullmatch(r"(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12])|-(9)M)?", code)
     if not m:
         raise ValueError(code)
@@ -311,6 +319,15 @@ def report06(
 
 def rate(num: int, den: int) -> float | None:
     return None if den == 0 else num / den
+
+
+def shortfall(num: int, den: int, target: float) -> int | None:
+    """design.md: the least number of the denominator's dossiers that would have to join the
+    numerator for the rate to meet the target, ceil(target × den − num), 0 when met."""
+    if den == 0:
+        return None
+    missing = Fraction(str(target)) * den - num
+    return max(0, math.ceil(missing))
 
 
 def ranking(

@@ -31,8 +31,9 @@ from tests.oracle import dataset, oracle
 # The marks make pytest-django create the test database; the data lives in the module's fixture.
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
-# 6 indicators × (11 agency nodes + 3 level groups) × 8 period/basis pairs = 672 checks of
-# numerator and denominator each.
+# 6 indicators × (11 agency nodes + 3 level groups) × 10 periods = 840 checks of numerator and
+# denominator each (the rows of agencies that did not exist in a period are 0/0), plus the rows'
+# rate, target and shortfall.
 KPI_PERIODS = [
     ("2023-H1", "calendar"),
     ("2023-H1", "reporting"),
@@ -42,6 +43,9 @@ KPI_PERIODS = [
     ("2023", "reporting"),
     ("2024-03", "calendar"),
     ("2024-03", "reporting"),
+    # Custom ranges (computed on demand, section 4): across half-months, and two days at midnight.
+    ("2023-02-10..2023-05-20", "calendar"),
+    ("2023-06-30..2023-07-01", "calendar"),
 ]
 REPORT06_PERIODS = [("2023-H1", "calendar"), ("2023-Q3", "reporting"), ("2024-03", "calendar")]
 RANKING_PERIODS = [("2023", "calendar"), ("2024-H1", "reporting")]
@@ -116,9 +120,11 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             _run("import_procedures", str(paths["procedures"]))
             for kind in ("json", "csv", "xlsx"):
                 exports["counts"][kind] = _run("import_dossiers", str(paths[kind])).strip()
+            # Section 9: "Importing the same file twice changes nothing the second time."
+            exports["counts"]["csv again"] = _run("import_dossiers", str(paths["csv"])).strip()
             _run("compute_kpis", "--full")
             for code, basis in KPI_PERIODS:
-                target = folder / f"kpis-{code}-{basis}.json"
+                target = folder / f"kpis-{code.replace('.', '')}-{basis}.json"
                 _run("export_kpis", "--period", code, "--basis", basis, "-o", str(target))
                 exports["kpis"][(code, basis)] = json.loads(target.read_text(encoding="utf-8"))
             for code, basis in REPORT06_PERIODS:
@@ -228,6 +234,10 @@ class TestOracle:
                 f"created {created}, updated 0, unchanged 0, rejected {rejected}"
             ), kind
         assert data.expected["csv"][1] >= 2  # both unknown names were written
+        created, rejected = data.expected["csv"]
+        assert exports["counts"]["csv again"] == (
+            f"created 0, updated 0, unchanged {created}, rejected {rejected}"
+        )
 
     def test_kpis_match_the_oracle_for_every_scope_indicator_and_period(self, world):
         data, exports = world
@@ -240,6 +250,21 @@ class TestOracle:
                 (r["agency"], r["indicator"]): (r["numerator"], r["denominator"])
                 for r in body["rows"]
             }
+            for r in body["rows"]:
+                num, den = r["numerator"], r["denominator"]
+                target = oracle.DEFAULT_TARGETS[r["indicator"]]
+                derived = (
+                    r["target"],
+                    r["rate"] is None if den == 0 else abs(r["rate"] - num / den) < 1e-12,
+                    r["shortfall"],
+                )
+                checks.check(
+                    ("kpi", r["agency"], f"{r['indicator']} rate", code, basis),
+                    derived == (target, True, oracle.shortfall(num, den, target)),
+                    (r["agency"], f"{r['indicator']} target, rate ok, shortfall",
+                     f"{code}/{basis}", (target, True, oracle.shortfall(num, den, target)),
+                     derived),
+                )  # fmt: skip
             shown = oracle.shown_scopes(org, expected, oracle.period(code, basis))
             listed = {scope for scope, _ in got}
             for scope in sorted(shown | listed):
@@ -257,7 +282,7 @@ class TestOracle:
                     (scope, indicator, f"{code}/{basis}", "{}/{}".format(*want),
                      "{}/{}".format(*got[(scope, indicator)])),
                 )  # fmt: skip
-        assert checks.count >= 14 * 6 * 8
+        assert checks.count >= 14 * 6 * len(KPI_PERIODS)
         checks.assert_clean()
 
     def test_report06_matches_the_oracle(self, world):

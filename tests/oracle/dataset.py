@@ -2,9 +2,10 @@
 
 The records (plain dicts, see oracle.py) are written as three dossier files the way one-stop
 systems produce them (domain.md section 11), plus the agency and procedure files (section 9):
-- a sync JSON (`{"data": [...]}`): agencies by code, `yyyyMMddHHmmss` dates (`yyyyMMdd` for a due
+- a sync JSON (`{"data": [...]}`): agencies by code (MaDonVi or MaCoQuan), keys in camelCase
+  for some records, NgayTra as the only end of some returned dossiers, `yyyyMMddHHmmss` dates (`yyyyMMdd` for a due
   date without time), numbers as numbers, `DanhSachLePhi` lists, statuses, supplementation;
-- a sync CSV: agencies by NAME as people type them (lower case, no diacritics, "Ủy ban nhân dân"
+- a sync CSV (semicolons, BOM): agencies by NAME as people type them (lower case, no diacritics, "Ủy ban nhân dân"
   for "UBND", extra spaces), procedure codes with a local suffix, overdue reasons without an
   apology date, and rows naming two agencies that do not exist (to be rejected);
 - a list-export XLSX: agency, procedure and status by name, "Ngày nhận", and no column for the
@@ -361,7 +362,27 @@ def _json_record(rng: random.Random, d: dict) -> dict:
     if d["apology_at"] is not None:
         record["NgayXinLoi"] = _sync_date(d["apology_at"])
         record["LyDoQuaHan"] = "Hồ sơ phải xác minh thêm"
+    # The spellings one-stop systems use: the agency as MaCoQuan, the end as NgayTra (the result
+    # handed back) when the dossier has ended with a result, the channel as a string, and keys in
+    # camelCase at every depth.
+    roll = rng.random()
+    if roll < 0.15:
+        record["MaCoQuan"] = record.pop("MaDonVi")
+    if d["status"] in (9, 10) and rng.random() < 0.15:
+        record["NgayTra"] = record.pop("NgayKetThucXuLy")
+    if rng.random() < 0.2:
+        record["KenhThucHien"] = str(record["KenhThucHien"])
+    if rng.random() < 0.25:
+        record = _camel(record)
     return record
+
+
+def _camel(value):
+    if isinstance(value, dict):
+        return {key[0].lower() + key[1:]: _camel(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
 
 
 def _csv_row(rng: random.Random, d: dict, name: str) -> dict:
@@ -510,7 +531,7 @@ def write_files(data: DataSet, folder: Path) -> dict[str, Path]:
     paths["json"].write_text(
         json.dumps({"data": data.json_records}, ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    _write_csv(paths["csv"], CSV_FIELDS, [[r[f] for f in CSV_FIELDS] for r in data.csv_rows])
+    _write_csv(paths["csv"], CSV_FIELDS, [[r[f] for f in CSV_FIELDS] for r in data.csv_rows], ";")
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -535,9 +556,9 @@ def _day(value: dt.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def _write_csv(path: Path, headers: list[str], rows: list[list]) -> None:
+def _write_csv(path: Path, headers: list[str], rows: list[list], separator: str = ",") -> None:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\n")
     writer.writerow(headers)
     writer.writerows(rows)
     path.write_text(buffer.getvalue(), encoding="utf-8-sig")

@@ -2,12 +2,13 @@
 
 The records (plain dicts, see oracle.py) are written as three dossier files the way one-stop
 systems produce them (domain.md section 11), plus the agency and procedure files (section 9):
-- a sync JSON (`{"data": [...]}`): agencies by code (MaDonVi or MaCoQuan), keys in camelCase
-  for some records, NgayTra as the only end of some returned dossiers, `yyyyMMddHHmmss` dates (`yyyyMMdd` for a due
-  date without time), numbers as numbers, `DanhSachLePhi` lists, statuses, supplementation;
-- a sync CSV (semicolons, BOM): agencies by NAME as people type them (lower case, no diacritics, "Ủy ban nhân dân"
-  for "UBND", extra spaces), procedure codes with a local suffix, overdue reasons without an
-  apology date, and rows naming two agencies that do not exist (to be rejected);
+- a sync JSON (`{"data": [...]}`): agencies by code, keys in camelCase for some records,
+  NgayTra as the only end of some returned dossiers, `yyyyMMddHHmmss` dates (`yyyyMMdd` for a
+  due date without time), numbers as numbers, `DanhSachLePhi` lists, statuses, supplementation;
+- a sync CSV (semicolons, BOM): agencies by NAME as people type them (lower case, no
+  diacritics, "Ủy ban nhân dân" for "UBND", extra spaces), procedure codes with a local
+  suffix, overdue reasons without an apology date, and rows naming two agencies that do not
+  exist (to be rejected);
 - a list-export XLSX: agency, procedure and status by name, "Ngày nhận", and no column for the
   channel, digitization, e-result or fee: those facts are unknown (None) for its dossiers.
 
@@ -362,12 +363,10 @@ def _json_record(rng: random.Random, d: dict) -> dict:
     if d["apology_at"] is not None:
         record["NgayXinLoi"] = _sync_date(d["apology_at"])
         record["LyDoQuaHan"] = "Hồ sơ phải xác minh thêm"
-    # The spellings one-stop systems use: the agency as MaCoQuan, the end as NgayTra (the result
-    # handed back) when the dossier has ended with a result, the channel as a string, and keys in
-    # camelCase at every depth.
-    roll = rng.random()
-    if roll < 0.15:
-        record["MaCoQuan"] = record.pop("MaDonVi")
+    # The spellings one-stop systems use: the end as NgayTra (the result handed back) when the
+    # dossier has ended with a result, the channel as a string, and keys in camelCase at every
+    # depth. (Not MaCoQuan for some records and MaDonVi for others: the import refuses such a
+    # file as one with the agency column twice.)
     if d["status"] in (9, 10) and rng.random() < 0.15:
         record["NgayTra"] = record.pop("NgayKetThucXuLy")
     if rng.random() < 0.2:

@@ -139,7 +139,8 @@ class DataSet:
     json_records: list[dict] = field(default_factory=list)
     csv_rows: list[dict] = field(default_factory=list)
     xlsx_rows: list[list] = field(default_factory=list)
-    expected: dict[str, tuple[int, int]] = field(default_factory=dict)  # file → created, rejected
+    # file → created, updated, rejected
+    expected: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 def _valid_on(day: dt.datetime) -> list[str]:
@@ -496,12 +497,38 @@ def build(count: int = 1500) -> DataSet:
             number = len(data.xlsx_rows) + 1
             data.xlsx_rows.append(_list_row(rng, number, d, plain_names))
             data.dossiers.append(_as_list_export(d))
+    created_xlsx = len(data.xlsx_rows)
+    updated = _later_list_export(rng, data, plain_names)
     data.expected = {
-        "json": (len(data.json_records), 0),
-        "csv": (len(data.csv_rows) - rejected_csv, rejected_csv),
-        "xlsx": (len(data.xlsx_rows), 0),
+        "json": (len(data.json_records), 0, 0),
+        "csv": (len(data.csv_rows) - rejected_csv, 0, rejected_csv),
+        "xlsx": (created_xlsx, updated, 0),
     }
     return data
+
+
+def _later_list_export(rng: random.Random, data: DataSet, names: dict[str, str]) -> int:
+    """The list export also gives dossiers the sync JSON gave while they were open, now returned
+    (section 11: a fact the file has no column for "stays as stored for a dossier already
+    known"; the end and the status are updated). Returns how many."""
+    json_codes = {r.get("MaHoSo") or r.get("maHoSo") for r in data.json_records}
+    updated = 0
+    for i, d in enumerate(data.dossiers):
+        if (
+            d["code"] in json_codes
+            and d["finished_at"] is None
+            and d["status"] in (2, 4, 6)
+            and d["received_at"] < dt.datetime(2024, 6, 1)
+            and not d["supplement_requests"]
+            and updated < 40
+        ):
+            finished = d["received_at"] + dt.timedelta(days=rng.randint(1, 400), hours=3)
+            later = d | {"finished_at": finished.replace(microsecond=0), "status": 10}
+            number = len(data.xlsx_rows) + 1
+            data.xlsx_rows.append(_list_row(rng, number, later, names))
+            data.dossiers[i] = later
+            updated += 1
+    return updated
 
 
 def write_files(data: DataSet, folder: Path) -> dict[str, Path]:

@@ -229,12 +229,13 @@ def _org(data) -> oracle.Organisation:
 class TestOracle:
     def test_imports_create_and_reject_exactly(self, world):
         data, exports = world
-        for kind, (created, rejected) in data.expected.items():
+        for kind, (created, updated, rejected) in data.expected.items():
             assert exports["counts"][kind] == (
-                f"created {created}, updated 0, unchanged 0, rejected {rejected}"
+                f"created {created}, updated {updated}, unchanged 0, rejected {rejected}"
             ), kind
-        assert data.expected["csv"][1] >= 2  # both unknown names were written
-        created, rejected = data.expected["csv"]
+        assert data.expected["csv"][2] >= 2  # both unknown names were written
+        assert data.expected["xlsx"][1] >= 10  # dossiers the JSON gave open, now returned
+        created, _updated, rejected = data.expected["csv"]
         assert exports["counts"]["csv again"] == (
             f"created 0, updated 0, unchanged {created}, rejected {rejected}"
         )

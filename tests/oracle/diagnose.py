@@ -66,7 +66,7 @@ def mismatches(data, exports, transforms, status78_in_e_result) -> list:
     with patch, mock.patch.object(oracle, "judgement", judgement):
         for code, basis in KPI_PERIODS:
             want = oracle.kpis(org, data.procedures, dossiers, oracle.period(code, basis))
-            rows = exports["kpis"][f"{code}|{basis}"]["rows"]
+            rows = exports["kpis"][f"{code}|{basis}|"]["rows"]
             got = {(r["agency"], r["indicator"]): (r["numerator"], r["denominator"]) for r in rows}
             for key, value in want.items():
                 if got.get(key, (0, 0)) != value:

@@ -75,6 +75,7 @@ _DISSOLVED_ROW = (
 KNOWN_PRODUCT_BUGS: dict[tuple[str, str, str, str, str], str] = {
     ("kpi", "HS-TG-BM", "(row)", "2024-03", "calendar"): _DISSOLVED_ROW,
     ("kpi", "HS-TG-BM", "(row)", "2024-03", "reporting"): _DISSOLVED_ROW,
+    ("kpi", "HS-TG-BM", "(row)", "2024-03", "reporting Hộ tịch"): _DISSOLVED_ROW,
 }
 
 

@@ -29,7 +29,7 @@ from kpi_portal.celery import app as celery_app
 from tests.oracle import dataset, oracle
 
 # The marks make pytest-django create the test database; the data lives in the module's fixture.
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db]
 
 # 6 indicators × (11 agency nodes + 3 level groups) × 10 periods = 840 checks of numerator and
 # denominator each (the rows of agencies that did not exist in a period are 0/0), plus the rows'

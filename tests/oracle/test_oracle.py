@@ -7,8 +7,8 @@ the KPIs are computed with `compute_kpis --full`, and what `export_kpis`, `expor
 `export_ranking` write is compared with the oracle's figures worked out from the same records.
 
 A mismatch prints a table (scope, indicator, period, expected, got). Known product bugs, each with
-the domain.md sentence it breaks, are in KNOWN_PRODUCT_BUGS: their checks are left out and listed,
-so that the entry can be deleted once the product is fixed (the test then checks them again).
+the domain.md sentence it breaks, are in KNOWN_PRODUCT_BUGS: their checks are left out while they
+fail, and fail the test once the product is fixed, until the entry is deleted.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from tests.oracle import dataset, oracle
 # The marks make pytest-django create the test database; the data lives in the module's fixture.
 pytestmark = [pytest.mark.django_db]
 
-# 6 indicators × (11 agency nodes + 3 level groups) × 10 periods = 840 checks of numerator and
-# denominator each (the rows of agencies that did not exist in a period are 0/0), plus the rows'
-# rate, target and shortfall.
+# 6 indicators × (11 agency nodes + 3 level groups) × 12 runs (10 periods, 2 of them again with
+# --domain) = 1,008 checks of numerator and denominator each (an agency that did not exist in a
+# period has no row and 0/0 in the oracle), plus each row's rate, target and shortfall.
 KPI_PERIODS = [
     ("2023-H1", "calendar"),
     ("2023-H1", "reporting"),
@@ -68,9 +68,9 @@ _DISSOLVED_ROW = (
     "dossiers in it'. Commune HS-TG-BM (valid to 31/12/2023, merged into HS-TG-BMP) still has two "
     "dossiers received in 2023 and open, overdue, in March 2024: they count in HS-TG, HS and "
     "level:xa, but export_kpis (reports/selectors.kpi_table: Agency.objects.existing_during) has "
-    "no HS-TG-BM row for 2024-03, so the commune rows no longer add up to level:xa. Biểu 06 by "
-    "agency "
-    "does show such a unit (report06._by_agency keeps a dissolved unit with non-zero columns)."
+    "no HS-TG-BM row for 2024-03, so the commune rows no longer add up to level:xa. Biểu 06 "
+    "by agency does show such a unit (report06._by_agency keeps a dissolved unit with non-zero "
+    "columns)."
 )
 KNOWN_PRODUCT_BUGS: dict[tuple[str, str, str, str, str], str] = {
     ("kpi", "HS-TG-BM", "(row)", "2024-03", "calendar"): _DISSOLVED_ROW,

@@ -451,8 +451,8 @@ def _as_list_export(d: dict) -> dict:
     }
 
 
-def build(count: int = 1500) -> DataSet:
-    rng = random.Random(SEED)
+def build(count: int = 1500, seed: int = SEED) -> DataSet:
+    rng = random.Random(seed)
     agencies = [
         {
             "code": c,

@@ -563,6 +563,7 @@ def write_files(data: DataSet, folder: Path) -> dict[str, Path]:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "DanhSachHoSo"
+    sheet.append(["DANH SÁCH HỒ SƠ TIẾP NHẬN"])  # the title a list export prints above its header
     sheet.append(LIST_HEADERS)
     for row in data.xlsx_rows:
         sheet.append(row)

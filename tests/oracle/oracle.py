@@ -189,6 +189,46 @@ def indicator_terms(d: dict, p: Period, procedures: dict[str, dict]) -> dict[str
     return terms
 
 
+def lacking_fact(d: dict, p: Period, procedures: dict[str, dict]) -> set[str]:
+    """The indicators that leave this dossier out in P only because a fact is unknown (section
+    11: "pages say how many dossiers of the period lack it")."""
+    out = set()
+    if received_in(d, p):
+        if d["components_total"] is None:
+            out.add("digitization")
+        if d["channel"] is None:
+            out.add("online_submission")
+        if d["fee"] is None or (d["fee"] > 0 and d["paid_online"] is None):
+            out.add("online_payment")
+    if (
+        finished_in(d, p)
+        and procedures[d["procedure"]]["paper_result"]
+        and d["status"] not in ENDED_WITHOUT_RESULT
+        and d["e_result"] is None
+    ):
+        out.add("e_result")
+    return out
+
+
+def lacking_counts(
+    org: Organisation, procedures: dict[str, dict], dossiers: list[dict], p: Period
+) -> dict[tuple[str, str], int]:
+    """(scope, indicator) → how many dossiers the indicator leaves out for lack of its fact."""
+    out = {(scope, ind): 0 for scope in _scopes(org) for ind in INDICATORS}
+    for d in dossiers:
+        lacking = lacking_fact(d, p, procedures)
+        if not lacking:
+            continue
+        scopes = org.ancestors_and_self(d["agency"])
+        level = org.agencies[d["agency"]]["level"]
+        if level in LEVEL_GROUPS:
+            scopes = [*scopes, f"level:{level}"]
+        for scope in scopes:
+            for ind in lacking:
+                out[(scope, ind)] += 1
+    return out
+
+
 class Organisation:
     def __init__(self, agencies: list[dict]):
         self.agencies = {a["code"]: a for a in agencies}

@@ -276,7 +276,18 @@ class TestOracle:
                 (r["agency"], r["indicator"]): (r["numerator"], r["denominator"])
                 for r in body["rows"]
             }
+            lacking = oracle.lacking_counts(
+                org, data.procedures, dossiers, oracle.period(code, basis)
+            )
             for r in body["rows"]:
+                if "dossiers_without_fact" in r:  # how many lack the fact (section 11's pages)
+                    want = lacking[(r["agency"], r["indicator"])]
+                    checks.check(
+                        ("kpi", r["agency"], f"{r['indicator']} without fact", code, basis),
+                        r["dossiers_without_fact"] == want,
+                        (r["agency"], f"{r['indicator']} without its fact", f"{code}/{basis}",
+                         want, r["dossiers_without_fact"]),
+                    )  # fmt: skip
                 num, den = r["numerator"], r["denominator"]
                 target = oracle.DEFAULT_TARGETS[r["indicator"]]
                 derived = (

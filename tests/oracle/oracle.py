@@ -77,6 +77,8 @@ def _month_end(year: int, month: int) -> dt.date:
 def period(code: str, basis: str = "calendar") -> Period:
     """2023-06, 2023-Q2, 2023-H1, 2023-9M, 2023 on the calendar or reporting basis, or any range
     2023-01-01..2023-06-30 (section 4)."""
+    if basis not in ("calendar", "reporting"):
+        raise ValueError(f"basis {basis!r}")
     custom = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", code)
     if custom:
         return Period(

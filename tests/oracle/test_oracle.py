@@ -268,24 +268,22 @@ class TestOracle:
                 for d in data.dossiers
                 if domain is None or data.procedures[d["procedure"]]["domain"] == domain
             ]
-            expected = oracle.kpis(org, data.procedures, dossiers, oracle.period(code, basis))
+            p = oracle.period(code, basis)
+            expected = oracle.kpis(org, data.procedures, dossiers, p)
             body = exports["kpis"][(code, basis, domain or "")]
-            if domain:
-                basis = f"{basis} {domain}"  # the label of the mismatches below
+            label = f"{basis} {domain}" if domain else basis  # in keys and the table
             got = {
                 (r["agency"], r["indicator"]): (r["numerator"], r["denominator"])
                 for r in body["rows"]
             }
-            lacking = oracle.lacking_counts(
-                org, data.procedures, dossiers, oracle.period(code, basis)
-            )
+            lacking = oracle.lacking_counts(org, data.procedures, dossiers, p)
             for r in body["rows"]:
                 if "dossiers_without_fact" in r:  # how many lack the fact (section 11's pages)
                     want = lacking[(r["agency"], r["indicator"])]
                     checks.check(
-                        ("kpi", r["agency"], f"{r['indicator']} without fact", code, basis),
+                        ("kpi", r["agency"], f"{r['indicator']} without fact", code, label),
                         r["dossiers_without_fact"] == want,
-                        (r["agency"], f"{r['indicator']} without its fact", f"{code}/{basis}",
+                        (r["agency"], f"{r['indicator']} without its fact", f"{code}/{label}",
                          want, r["dossiers_without_fact"]),
                     )  # fmt: skip
                 num, den = r["numerator"], r["denominator"]
@@ -296,27 +294,27 @@ class TestOracle:
                     r["shortfall"],
                 )
                 checks.check(
-                    ("kpi", r["agency"], f"{r['indicator']} rate", code, basis),
+                    ("kpi", r["agency"], f"{r['indicator']} rate", code, label),
                     derived == (target, True, oracle.shortfall(num, den, target)),
                     (r["agency"], f"{r['indicator']} target, rate ok, shortfall",
-                     f"{code}/{basis}", (target, True, oracle.shortfall(num, den, target)),
+                     f"{code}/{label}", (target, True, oracle.shortfall(num, den, target)),
                      derived),
                 )  # fmt: skip
-            shown = oracle.shown_scopes(org, expected, oracle.period(code, basis))
+            shown = oracle.shown_scopes(org, expected, p)
             listed = {scope for scope, _ in got}
             for scope in sorted(shown | listed):
                 checks.check(
-                    ("kpi", scope, "(row)", code, basis),
+                    ("kpi", scope, "(row)", code, label),
                     (scope in shown) == (scope in listed),
-                    (scope, "(row)", f"{code}/{basis}", scope in shown, scope in listed),
+                    (scope, "(row)", f"{code}/{label}", scope in shown, scope in listed),
                 )
             for (scope, indicator), want in sorted(expected.items()):
                 if (scope, indicator) not in got:
                     continue  # a missing row is one mismatch above
                 checks.check(
-                    ("kpi", scope, indicator, code, basis),
+                    ("kpi", scope, indicator, code, label),
                     got[(scope, indicator)] == want,
-                    (scope, indicator, f"{code}/{basis}", "{}/{}".format(*want),
+                    (scope, indicator, f"{code}/{label}", "{}/{}".format(*want),
                      "{}/{}".format(*got[(scope, indicator)])),
                 )  # fmt: skip
         assert checks.count >= 14 * 6 * len(KPI_RUNS)

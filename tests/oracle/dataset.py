@@ -487,7 +487,8 @@ def build(count: int = 1500, seed: int = SEED) -> DataSet:
         elif kind == "csv":
             data.csv_rows.append(_csv_row(rng, d, rng.choice(TYPED_NAMES[d["agency"]])))
             data.dossiers.append(d)
-            if rng.random() < 0.006 or (not rejected_csv and len(data.csv_rows) == 40):
+            forced = rejected_csv < 2 and len(data.csv_rows) >= 40 * (rejected_csv + 1)
+            if forced or rng.random() < 0.006:  # both unknown names, at least once each
                 # The same kind of row under a name no agency has: rejected, in no figure.
                 ghost = d | {"code": d["code"] + "-X"}
                 name = UNKNOWN_NAMES[rejected_csv % len(UNKNOWN_NAMES)]

@@ -55,7 +55,7 @@ from django.utils import timezone
 
 from agencies.audit import audit_record
 from dossiers.importing import pipeline
-from dossiers.importing.headers import known_labels
+from dossiers.importing.headers import column_of_label, known_labels
 from dossiers.importing.outcome import Counts, ImportRefused
 from dossiers.importing.reading import ROW, open_source, with_headers
 from dossiers.importing.registry import importer_for
@@ -522,6 +522,7 @@ def _rejected_cells(batch: ImportBatch, rows: pl.Series) -> pl.DataFrame:
         file_name=batch.original_name,
         sheet=batch.sheet or None,
         known=known_labels(importer_for(batch.kind).columns),
+        column_of=column_of_label(importer_for(batch.kind).columns),
     )
     wanted = rows.cast(pl.Int64).implode()
     kept = [frame.filter(pl.col(ROW).is_in(wanted)) for frame in source.batches]

@@ -42,6 +42,17 @@ def known_labels(columns: tuple[Column, ...]) -> frozenset[str]:
     )
 
 
+def column_of_label(columns: tuple[Column, ...]) -> dict[str, str]:
+    """Every name of these columns as `normalise_label` reduces it → the column it names. A JSON
+    file's records may name one column differently (`MaDonVi` in some, `MaCoQuan` in others):
+    `json_records` makes such keys one column, as it does for spellings of one key."""
+    return {
+        normalise_label(name): f"column:{column.key}"
+        for column in columns
+        for name in (column.header, column.alias, *column.names)
+    }
+
+
 AGENCY_COLUMNS = (
     Column("code", "Mã đơn vị", "ma_don_vi", required=True),
     Column("name", "Tên đơn vị", "ten_don_vi", required=True),

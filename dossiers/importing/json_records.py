@@ -13,7 +13,8 @@ so the same row rules read both:
   "20000"); true/false are "true"/"false"; null or a missing key is an empty cell;
 * a key is matched like a header (case, diacritics, spaces and punctuation ignored): records
   that spell a key differently ("maHoSo", "MaHoSo") fill one column, headed by the spelling met
-  first; the columns of the file are the keys of its records;
+  first; keys that name one column of the import (MaDonVi, MaCoQuan) fill one column too, so
+  records may use either; the columns of the file are the keys of its records;
 * **a list or an object value** (`DanhSachLePhi: [{"Gia": 20000}, {"Gia": 5000}]`) is handed on
   as its compact JSON text, keys as the file spells them (`[{"Gia":20000},{"Gia":5000}]`; a
   whole number written 20000.0 is 20000). The row rules decide what it means, matching the keys
@@ -38,7 +39,7 @@ import codecs
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import repeat
 from pathlib import Path
 
@@ -300,8 +301,18 @@ def _array(text: _Text) -> Iterator[object]:
 class JsonRecords:
     """The records of a JSON file, in batches of text cells (see the module docstring)."""
 
-    def __init__(self, path: Path, *, file_name: str, batch_rows: int = 50_000) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        file_name: str,
+        batch_rows: int = 50_000,
+        column_of: Mapping[str, str] | None = None,
+    ) -> None:
         self.path, self.file_name, self.batch_rows = path, file_name, batch_rows
+        # normalised key → the importer's column it names (headers.column_of_label): keys that
+        # name one column (MaDonVi, MaCoQuan) fill one column, as spellings of one key do.
+        self._column_of = column_of or {}
         self.headers: list[str] = []  # column labels, as first spelt in the file
         self.nested: dict[str, int] = {}  # label → first record holding a list or object
         self._label: dict[str, str] = {}  # key as spelt → its column's label
@@ -348,6 +359,7 @@ class JsonRecords:
 
     def _learn(self, key: str) -> None:
         norm = normalise_label(key)
+        norm = self._column_of.get(norm, norm)
         label = self._by_norm.get(norm)
         if label is None:
             label = self._by_norm[norm] = key

@@ -26,7 +26,7 @@ from django.conf import settings
 
 from dossiers.importing import reading
 from dossiers.importing.base import Importer
-from dossiers.importing.headers import Column, known_labels, match_headers
+from dossiers.importing.headers import Column, column_of_label, known_labels, match_headers
 from dossiers.importing.outcome import ImportRefused
 from dossiers.importing.reading import ROW, Source, Table, open_source, read_table, with_headers
 from dossiers.importing.registry import importer_for
@@ -160,6 +160,7 @@ class Stream:
                 sheet=self.batch.sheet or None,
                 batch_rows=reading.BATCH_ROWS,
                 known=known_labels(self.columns),
+                column_of=column_of_label(self.columns),
             )
         except OSError as exc:
             raise ImportRefused(f"Không đọc được tệp {name}: {exc}.") from exc

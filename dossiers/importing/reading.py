@@ -29,7 +29,7 @@ import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -73,10 +73,15 @@ class Source:
 
 
 def read_table(
-    path: Path, *, file_name: str, sheet: str | None = None, known: frozenset[str] = frozenset()
+    path: Path,
+    *,
+    file_name: str,
+    sheet: str | None = None,
+    known: frozenset[str] = frozenset(),
+    column_of: Mapping[str, str] | None = None,
 ) -> Table:
     """The whole file at once (for small files and the error report)."""
-    source = open_source(path, file_name=file_name, sheet=sheet, known=known)
+    source = open_source(path, file_name=file_name, sheet=sheet, known=known, column_of=column_of)
     frames = list(source.batches)
     headers = source.headers  # complete once every batch is read (JSON keys come as they come)
     frame = pl.concat([with_headers(f, headers) for f in frames])
@@ -98,6 +103,7 @@ def open_source(
     sheet: str | None = None,
     batch_rows: int = BATCH_ROWS,
     known: frozenset[str] = frozenset(),
+    column_of: Mapping[str, str] | None = None,
 ) -> Source:
     """Open a CSV, XLSX or JSON file, or refuse it with one sentence saying what is wrong.
 
@@ -116,7 +122,7 @@ def open_source(
         headers, batches = _xlsx(path, file_name, sheet, batch_rows, known)
         source = Source(headers, batches)
     elif suffix == ".json":
-        records = JsonRecords(path, file_name=file_name, batch_rows=batch_rows)
+        records = JsonRecords(path, file_name=file_name, batch_rows=batch_rows, column_of=column_of)
         source = Source(records.headers, records.batches(), records.nested)
     else:
         raise ImportRefused(

@@ -166,6 +166,21 @@ def test_keys_match_at_every_depth_in_any_spelling(catalogue, write_file):
     assert Dossier.objects.get().fee == 3_500
 
 
+def test_records_may_name_one_field_by_either_of_its_names(catalogue, write_file):
+    # Section 11 gives MaDonVi and MaCoQuan for the agency: a file whose records use one or the
+    # other (two one-stop systems' exports put together) was refused as "the column twice".
+    dates = {"MaTTHC": "1.001193", "NgayTiepNhan": "20230612", "NgayHenTra": "20230615"}
+    records = [
+        {"MaHoSo": "J-1", "MaDonVi": "HL-TT", **dates},
+        {"MaHoSo": "J-2", "MaCoQuan": "STP", **dates},
+    ]
+
+    outcome = run_import("import_dossiers", write_file(json.dumps(records), "j.json"))
+
+    assert outcome.stdout.strip() == "created 2, updated 0, unchanged 0, rejected 0"
+    stored = dict(Dossier.objects.values_list("code", "agency__code"))
+    assert stored == {"J-1": "HL-TT", "J-2": "STP"}
+
 @pytest.mark.parametrize(
     ("field", "value", "reason"),
     [

@@ -6,9 +6,10 @@ unknown names, a list-export XLSX without the channel, digitization, e-result an
 the KPIs are computed with `compute_kpis --full`, and what `export_kpis`, `export_report06` and
 `export_ranking` write is compared with the oracle's figures worked out from the same records.
 
-A mismatch prints a table (scope, indicator, period, expected, got). Known product bugs, each with
-the domain.md sentence it breaks, are in KNOWN_PRODUCT_BUGS: their checks are left out while they
-fail, and fail the test once the product is fixed, until the entry is deleted.
+A mismatch prints a table (scope, indicator, period, expected, got). Known departures from the
+oracle's reading, each with the domain.md sentence and the decision (docs/decisions.md), are in
+KNOWN_DEPARTURES: their checks are left out while they differ, and fail the test once the product
+follows the oracle, until the entry is deleted.
 """
 
 from __future__ import annotations
@@ -59,9 +60,10 @@ REPORT06_PERIODS = [
 ]
 RANKING_PERIODS = [("2023", "calendar"), ("2024-H1", "reporting")]
 
-# (what, scope, indicator or column, period, basis) → why: checks the product is known to get
-# wrong, with the domain.md sentence. Such a check is left out while it still fails; once the
-# product is fixed, the test fails until the entry is deleted.
+# (what, scope, indicator or column, period, basis) → why: checks where the product departs from
+# the oracle's reading on purpose, with the domain.md sentence and the decision. Such a check is
+# left out while it differs; once the product follows the oracle, the test fails until the entry
+# is deleted.
 _DISSOLVED_ROW = (
     "domain.md section 2: 'Historic figures must stay attributed to the unit that handled the "
     "dossier at the time'; section 12: 'level groups count the units of that level that handled "
@@ -70,9 +72,10 @@ _DISSOLVED_ROW = (
     "level:xa, but export_kpis (reports/selectors.kpi_table: Agency.objects.existing_during) has "
     "no HS-TG-BM row for 2024-03, so the commune rows no longer add up to level:xa. Biểu 06 "
     "by agency does show such a unit (report06._by_agency keeps a dissolved unit with non-zero "
-    "columns)."
+    "columns). Decision, docs/decisions.md ('A unit that has ended, with dossiers still open'): "
+    "issue 17 asks figures per unit that existed."
 )
-KNOWN_PRODUCT_BUGS: dict[tuple[str, str, str, str, str], str] = {
+KNOWN_DEPARTURES: dict[tuple[str, str, str, str, str], str] = {
     ("kpi", "HS-TG-BM", "(row)", "2024-03", "calendar"): _DISSOLVED_ROW,
     ("kpi", "HS-TG-BM", "(row)", "2024-03", "reporting"): _DISSOLVED_ROW,
     ("kpi", "HS-TG-BM", "(row)", "2024-03", "reporting Hộ tịch"): _DISSOLVED_ROW,
@@ -80,7 +83,7 @@ KNOWN_PRODUCT_BUGS: dict[tuple[str, str, str, str, str], str] = {
 
 
 class Checks:
-    """Collects mismatches; a check in KNOWN_PRODUCT_BUGS is left out while it still fails."""
+    """Collects mismatches; a check in KNOWN_DEPARTURES is left out while it still differs."""
 
     def __init__(self, headers: tuple[str, ...]):
         self.headers = headers
@@ -91,16 +94,16 @@ class Checks:
 
     def check(self, key: tuple, same: bool, row: tuple) -> None:
         self.count += 1
-        if key in KNOWN_PRODUCT_BUGS:
+        if key in KNOWN_DEPARTURES:
             (self.known_failing if not same else self.known_fixed).append(key)
         elif not same:
             self.mismatches.append(row)
 
     def assert_clean(self) -> None:
         if self.known_failing:
-            print(f"{len(self.known_failing)} known product bugs left out:", *self.known_failing)
+            print(f"{len(self.known_failing)} known departures left out:", *self.known_failing)
         assert not self.known_fixed, (
-            f"fixed in the product, delete from KNOWN_PRODUCT_BUGS: {self.known_fixed}"
+            f"the product follows the oracle now: delete from KNOWN_DEPARTURES: {self.known_fixed}"
         )
         _fail_with(self.mismatches, self.headers)
 

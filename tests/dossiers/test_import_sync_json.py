@@ -181,6 +181,7 @@ def test_records_may_name_one_field_by_either_of_its_names(catalogue, write_file
     stored = dict(Dossier.objects.values_list("code", "agency__code"))
     assert stored == {"J-1": "HL-TT", "J-2": "STP"}
 
+
 @pytest.mark.parametrize(
     ("field", "value", "reason"),
     [

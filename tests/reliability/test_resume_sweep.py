@@ -19,7 +19,6 @@ from django.utils import timezone
 from dossiers import services
 from dossiers.models import Dossier, ImportBatch, ImportKind, ImportStatus
 from dossiers.services import import_batch_create, import_batch_validate
-from kpi_portal.db import is_postgres
 from tests.dossiers.conftest import dossier_csv
 from tests.workers import child_env, side_connection
 
@@ -95,15 +94,10 @@ def _stuck_reason(status: str) -> str:
     )
 
 
-@pytest.fixture
-def postgres_only():
-    if not is_postgres():
-        pytest.skip("the alive lock is PostgreSQL's; SQLite's bound is tested separately")
-
-
 @pytest.mark.parametrize("status", RUNNING)
+@pytest.mark.postgres  # the alive lock is PostgreSQL's; SQLite's bound is tested apart
 def test_a_batch_whose_process_died_is_failed_by_the_sweep_with_its_reason(
-    catalogue, tmp_path, postgres_only, status
+    catalogue, tmp_path, status
 ):
     batch = _running(tmp_path, status)
     services.import_batches_resume()
@@ -114,8 +108,9 @@ def test_a_batch_whose_process_died_is_failed_by_the_sweep_with_its_reason(
     assert not Dossier.objects.exists()
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("status", RUNNING)
-def test_a_batch_whose_process_is_alive_is_left_running(catalogue, tmp_path, postgres_only, status):
+def test_a_batch_whose_process_is_alive_is_left_running(catalogue, tmp_path, status):
     batch = _running(tmp_path, status, minutes_ago=600)  # long, but alive
     with side_connection() as peer:  # the process working on it, holding its lock
         peer.execute(
@@ -130,8 +125,9 @@ def test_a_batch_whose_process_is_alive_is_left_running(catalogue, tmp_path, pos
     assert batch.status == ImportStatus.FAILED
 
 
+@pytest.mark.postgres  # the alive lock is PostgreSQL's; SQLite's bound is tested apart
 def test_a_validation_holds_its_lock_while_it_runs_and_frees_it_after(
-    catalogue, tmp_path, postgres_only, monkeypatch
+    catalogue, tmp_path, monkeypatch
 ):
     batch = _pending(tmp_path, minutes_ago=0)
     seen = []
@@ -184,9 +180,8 @@ def test_a_step_that_ends_after_the_sweep_failed_it_keeps_the_failure(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres  # the alive lock is PostgreSQL's; SQLite's bound is tested apart
 def test_a_validating_process_killed_is_failed_by_the_next_sweep(catalogue, tmp_path):
-    if not is_postgres():
-        pytest.skip("a second process on the same database: PostgreSQL")
     batch = _pending(tmp_path, minutes_ago=0)
     # A real process claims the validation and is killed (SIGKILL) in the middle of it.
     body = (

@@ -503,14 +503,8 @@ def touched_cells(
     # _changed always compares the procedure (and the apology when the file has one).
     moved = _changed(with_apologies=with_apologies, facts=timeline_facts)
     timeline = f"CASE WHEN {moved} THEN 1 ELSE 0 END"
-    finish_facts = tuple(f for f in facts if f in FINISH_FACTS)
-    finish = (
-        "CASE WHEN "
-        + " OR ".join(_differs(f"d.{n}", f"s.{n}") for n in finish_facts)
-        + " THEN 1 ELSE 0 END"
-        if finish_facts
-        else "0"
-    )
+    finish_differs = [_differs(f"d.{n}", f"s.{n}") for n in FINISH_FACTS if n in facts]
+    finish = f"CASE WHEN {' OR '.join(finish_differs)} THEN 1 ELSE 0 END" if finish_differs else "0"
     joins = _JOINS.format(**_tables())
     versions = (
         f"SELECT d.agency_id, d.received_at, d.finished_at, {timeline} AS timeline, "

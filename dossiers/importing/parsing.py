@@ -91,11 +91,6 @@ def _formats_for(text: pl.Series) -> list[tuple[str, bool, bool]]:
     return sorted(_FORMATS, key=hits, reverse=True)
 
 
-def parse_int(column: str) -> pl.Expr:
-    """A whole number ("3", " 12 "), null for anything else ("3,5", "ba")."""
-    return pl.col(column).str.replace_all(r"\s", "").cast(pl.Int64, strict=False)
-
-
 def parse_whole(column: str) -> pl.Expr:
     """A whole number that may come as a JSON or spreadsheet number ("2", "2.0", " 02 ")."""
     text = pl.col(column).str.replace_all(r"\s", "").str.replace(r"^(-?\d+)\.0+$", "${1}")

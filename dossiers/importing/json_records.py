@@ -43,7 +43,12 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import os
 import re
+import struct
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from itertools import repeat
 from pathlib import Path
@@ -416,9 +421,14 @@ class JsonRecords:
                 )
         keys = set().union(*records)
         keys.discard(ROW)  # the row numbers' own column (labels.ROW)
-        for key in keys:
-            if key not in self._label:
-                self._learn(key)
+        new = keys - self._label.keys()
+        for record in records if new else ():  # in the order met (the label: the first spelling)
+            for key in record:
+                if key in new:
+                    new.discard(key)
+                    self._learn(key)
+            if not new:
+                break
         by_label: dict[str, list[str]] = {}
         for key in keys:
             by_label.setdefault(self._label[key], []).append(key)
@@ -570,3 +580,124 @@ def _float(text: str) -> float | int:
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class JsonChild:
+    """The records of a large JSON file read by `JsonRecords` in a child process, its frames
+    read back as they come (Arrow IPC through a pipe), with the headers and `nested` it has met.
+
+    Decoding JSON builds Python objects, holding the interpreter lock the whole time; in this
+    process it would hold up the checks and staging of the batches already read (the pipeline's
+    other thread). In a child, it runs on the other core. The child reads batches of
+    `CHILD_BATCH_ROWS` (its memory stays small); they are joined here into `batch_rows`.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        file_name: str,
+        batch_rows: int = 50_000,
+        column_of: Mapping[str, str] | None = None,
+    ) -> None:
+        self.path, self.file_name, self.batch_rows = path, file_name, batch_rows
+        self.column_of = dict(column_of or {})
+        self.headers: list[str] = []
+        self.nested: dict[str, int] = {}
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        package_root = str(Path(__file__).resolve().parents[2])
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dossiers.importing.json_records",
+                str(self.path),
+                self.file_name,
+                str(min(self.batch_rows, CHILD_BATCH_ROWS)),
+                json.dumps(self.column_of),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env={**os.environ, "PYTHONPATH": package_root},
+        )
+        try:
+            frames: list[pl.DataFrame] = []
+            rows = 0
+            while True:
+                kind, payload = self._next(process)
+                if kind == b"D":
+                    break
+                if kind == b"E":
+                    raise ImportRefused(payload.decode())
+                size = struct.unpack(">I", payload[:4])[0]
+                meta = json.loads(payload[4 : 4 + size])
+                frames.append(pl.read_ipc(io.BytesIO(payload[4 + size :])))
+                rows += frames[-1].height
+                if rows >= self.batch_rows:
+                    yield self._joined(frames, meta)
+                    frames, rows = [], 0
+            if frames:
+                yield self._joined(frames, meta)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            process.stdout.close()
+            stderr.close()
+
+    def _joined(self, frames: list[pl.DataFrame], meta: dict) -> pl.DataFrame:
+        self.headers[:] = meta["headers"]
+        self.nested.clear()
+        self.nested.update(meta["nested"])
+        return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
+
+    def _next(self, process: subprocess.Popen) -> tuple[bytes, bytes]:
+        head = process.stdout.read(9)
+        if len(head) == 9:
+            size = struct.unpack(">Q", head[1:])[0]
+            payload = process.stdout.read(size)
+            if len(payload) == size:
+                return head[:1], payload
+        code = process.wait()
+        how = f"tín hiệu {-code}" if code < 0 else f"mã {code}"
+        raise ImportRefused(
+            f"Không đọc được tệp JSON {self.file_name}: tiến trình đọc tệp dừng bất thường ({how})."
+        )
+
+
+JSON_CHILD_BYTES = 64 * 1024 * 1024  # from this size on, a file is read by a `JsonChild`
+CHILD_BATCH_ROWS = 10_000
+
+
+def _send(out, kind: bytes, payload: bytes) -> None:
+    out.write(kind + struct.pack(">Q", len(payload)))
+    out.write(payload)
+    out.flush()
+
+
+def main(argv: list[str]) -> int:
+    """The child of `JsonChild`: the file's frames to stdout, each with the headers and nested
+    fields met so far; a refusal as its sentence ("E"); "D" at the end."""
+    path, file_name, batch_rows, column_of = argv
+    out = sys.stdout.buffer
+    records = JsonRecords(
+        Path(path), file_name=file_name, batch_rows=int(batch_rows), column_of=json.loads(column_of)
+    )
+    try:
+        for frame in records.batches():
+            meta = json.dumps({"headers": records.headers, "nested": records.nested}).encode()
+            ipc = io.BytesIO()
+            frame.write_ipc(ipc, compression="uncompressed")
+            _send(out, b"F", struct.pack(">I", len(meta)) + meta + ipc.getvalue())
+    except ImportRefused as exc:
+        _send(out, b"E", str(exc).encode())
+        return 0
+    _send(out, b"D", b"")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from dossiers.importing import xlsx_reader
-from dossiers.importing.json_records import JsonRecords
+from dossiers.importing import json_records, xlsx_reader
+from dossiers.importing.json_records import JsonChild, JsonRecords
 from dossiers.importing.labels import HEADER_SEARCH_ROWS, ROW, header_row_index
 from dossiers.importing.outcome import ImportRefused
 
@@ -122,7 +122,9 @@ def open_source(
         headers, batches = _xlsx(path, file_name, sheet, batch_rows, known)
         source = Source(headers, batches)
     elif suffix == ".json":
-        records = JsonRecords(path, file_name=file_name, batch_rows=batch_rows, column_of=column_of)
+        # A large file is decoded in a child process, off this one's interpreter lock.
+        reader = JsonChild if path.stat().st_size >= json_records.JSON_CHILD_BYTES else JsonRecords
+        records = reader(path, file_name=file_name, batch_rows=batch_rows, column_of=column_of)
         source = Source(records.headers, records.batches(), records.nested)
     else:
         raise ImportRefused(

@@ -9,7 +9,9 @@ spread over lines, the array's ends, the wrapper object, NaN, bad JSON or bad UT
 one value at a time by the standard library's C scanner (`json.JSONDecoder.raw_decode`) on the
 window decoded to text, whose errors the refusals below quote; both readings give the same
 cells (orjson reads a whole number beyond 64 bits as a float: a batch that may hold one is
-read again by the standard library, `JsonRecords._exact`).
+read again by the standard library, `JsonRecords._exact`). A file of `JSON_CHILD_BYTES` or more
+is read by `JsonChild`: the same reading, in a child process, so that building a million
+records' Python objects does not hold the importing process's interpreter lock.
 
 Each record becomes a row of text cells under its keys, as a CSV row would be under its headers,
 so the same row rules read both:

@@ -15,7 +15,8 @@ Cells are stripped of surrounding spaces; rows with no cell at all are dropped.
   An Excel date cell is ISO text ("2023-06-12", or "2023-06-12T08:30:00" when its format shows a
   time of day, midnight included), which the date parser reads like any typed date;
 * JSON (domain.md section 11): `json_records`, an array of records (or an object whose "data"
-  holds it), parsed record by record.
+  holds it), parsed a window at a time; a file of `json_records.JSON_CHILD_BYTES` or more is
+  parsed in a child process (`JsonChild`), off this process's interpreter lock.
 
 A file refused as a whole raises `ImportRefused` with one Vietnamese sentence.
 """

@@ -591,7 +591,7 @@ class JsonChild:
     Decoding JSON builds Python objects, holding the interpreter lock the whole time; in this
     process it would hold up the checks and staging of the batches already read (the pipeline's
     other thread). In a child, it runs on the other core. The child reads batches of
-    `CHILD_BATCH_ROWS` (its memory stays small); they are joined here into `batch_rows`.
+    `CHILD_BATCH_ROWS` records (its memory stays small); they are joined here into `batch_rows`.
     """
 
     def __init__(
@@ -671,7 +671,7 @@ class JsonChild:
 
 
 JSON_CHILD_BYTES = 64 * 1024 * 1024  # from this size on, a file is read by a `JsonChild`
-CHILD_BATCH_ROWS = 10_000
+CHILD_BATCH_ROWS = 2_000  # the child peaks at about 95 MiB (docs/benchmarks.md, run 8)
 
 
 def _send(out, kind: bytes, payload: bytes) -> None:

@@ -591,7 +591,8 @@ class JsonChild:
     Decoding JSON builds Python objects, holding the interpreter lock the whole time; in this
     process it would hold up the checks and staging of the batches already read (the pipeline's
     other thread). In a child, it runs on the other core. The child reads batches of
-    `CHILD_BATCH_ROWS` records (its memory stays small); they are joined here into `batch_rows`.
+    `CHILD_BATCH_ROWS` records (its memory stays small), joined here into batches of
+    `batch_rows`.
     """
 
     def __init__(
@@ -639,8 +640,10 @@ class JsonChild:
                 frames.append(pl.read_ipc(io.BytesIO(payload[4 + size :])))
                 rows += frames[-1].height
                 if rows >= self.batch_rows:
-                    yield self._joined(frames, meta)
-                    frames, rows = [], 0
+                    joined = self._joined(frames, meta)
+                    yield joined.head(self.batch_rows)
+                    rest = joined.slice(self.batch_rows)
+                    frames, rows = ([rest], rest.height) if rest.height else ([], 0)
             if frames:
                 yield self._joined(frames, meta)
         finally:

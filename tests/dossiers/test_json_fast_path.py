@@ -165,6 +165,8 @@ def test_a_large_file_read_in_a_child_process_gives_the_same_table(tmp_path, mon
 
     assert child[0].to_dicts() == here[0].to_dicts()
     assert child[1:] == here[1:]
+    sizes = [f.height for f in open_source(path, file_name=path.name, batch_rows=4).batches]
+    assert sizes == [4] * 8 + [1]  # 33 records: the child's frames of 3 cut into batches of 4
 
 
 @pytest.mark.parametrize(

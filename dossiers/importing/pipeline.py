@@ -216,11 +216,13 @@ class Stream:
 class _Prefetch:
     """Reads the next batch in a thread while the caller checks and stages the current one.
 
-    Parsing a batch (polars for CSV, Python's JSON scanner for JSON) and checking and staging
-    the previous one (polars, then PostgreSQL's COPY) then share the two cores instead of taking
-    turns. At most one batch waits read ahead, so memory holds about two batches. The thread
-    only reads the file: it never touches the database. An error it meets (a refusal of the
-    file) is raised to the caller at that batch, in the file's order.
+    Parsing a batch (polars for CSV, a child process for a large JSON file, whose frames this
+    thread reads from a pipe) and checking and staging the previous one (polars, then
+    PostgreSQL's COPY) then share the two cores instead of taking turns: none of them holds the
+    interpreter lock for long (JSON decoded in this process would; hence the child). At most
+    one batch waits read ahead, so memory holds about two batches. The thread only reads the
+    file: it never touches the database. An error it meets (a refusal of the file) is raised to
+    the caller at that batch, in the file's order.
     """
 
     _END = object()

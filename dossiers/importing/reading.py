@@ -15,7 +15,8 @@ Cells are stripped of surrounding spaces; rows with no cell at all are dropped.
   An Excel date cell is ISO text ("2023-06-12", or "2023-06-12T08:30:00" when its format shows a
   time of day, midnight included), which the date parser reads like any typed date;
 * JSON (domain.md section 11): `json_records`, an array of records (or an object whose "data"
-  holds it), parsed record by record.
+  holds it), parsed a window at a time; a file of `json_records.JSON_CHILD_BYTES` or more is
+  parsed in a child process (`JsonChild`), off this process's interpreter lock.
 
 A file refused as a whole raises `ImportRefused` with one Vietnamese sentence.
 """
@@ -37,8 +38,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from dossiers.importing import xlsx_reader
-from dossiers.importing.json_records import JsonRecords
+from dossiers.importing import json_records, xlsx_reader
+from dossiers.importing.json_records import JsonChild, JsonRecords
 from dossiers.importing.labels import HEADER_SEARCH_ROWS, ROW, header_row_index
 from dossiers.importing.outcome import ImportRefused
 
@@ -122,7 +123,9 @@ def open_source(
         headers, batches = _xlsx(path, file_name, sheet, batch_rows, known)
         source = Source(headers, batches)
     elif suffix == ".json":
-        records = JsonRecords(path, file_name=file_name, batch_rows=batch_rows, column_of=column_of)
+        # A large file is decoded in a child process, off this one's interpreter lock.
+        reader = JsonChild if path.stat().st_size >= json_records.JSON_CHILD_BYTES else JsonRecords
+        records = reader(path, file_name=file_name, batch_rows=batch_rows, column_of=column_of)
         source = Source(records.headers, records.batches(), records.nested)
     else:
         raise ImportRefused(

@@ -61,6 +61,39 @@ def timed(step, repeat: int = 2) -> tuple[float, list[float]]:
     return min(times), times
 
 
+def stage_of(sql: str) -> str:
+    """Which stage of a full recompute a statement belongs to (docs/benchmarks.md)."""
+    if "INSERT INTO" in sql and "reports_kpifact" in sql:
+        return "totals" if "periods (basis, period)" in sql else "facts"
+    if "kpi_cells_staging" in sql or ("INSERT INTO" in sql and "reports_kpicell" in sql):
+        return "cells"
+    if "dossiers_dossier" in sql and "MIN(" in sql.upper():
+        return "universe"
+    if sql.lstrip().upper().startswith("DELETE"):
+        return "deletes"
+    return "other"
+
+
+def print_stages(connection, full_recompute) -> None:
+    """Run one full recompute with every statement timed, and print the time per stage."""
+    spent: dict[str, float] = {}
+
+    def timer(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            stage = stage_of(sql)
+            spent[stage] = spent.get(stage, 0.0) + time.perf_counter() - started
+
+    started = time.perf_counter()
+    with connection.execute_wrapper(timer):
+        full_recompute()
+    total = time.perf_counter() - started
+    print("stages:", ", ".join(f"{k} {v:.2f} s" for k, v in sorted(spent.items())), end="")
+    print(f"; total {total:.2f} s (Python and the rest {total - sum(spent.values()):.2f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -77,6 +110,9 @@ def main() -> None:
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--db", default="kpi_d_bench")
     parser.add_argument("--markdown", action="store_true", help="print a docs section too")
+    parser.add_argument(
+        "--stages", action="store_true", help="one more full recompute, its statements timed"
+    )
     args = parser.parse_args()
     if args.hidden_like:
         args.agencies, args.open, args.months_ago = 17, 0.06, 36
@@ -276,6 +312,8 @@ def main() -> None:
         kpi_refresh_touched()
 
     refresh_s, refresh_all = timed(import_and_refresh)
+    if args.stages:
+        print_stages(connection, kpi_full_recompute)
 
     lines = [
         "## KPI engine",

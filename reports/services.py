@@ -38,7 +38,11 @@ So the engine works in two steps, both plain SQL:
    equal keys behave the same in every period, so a few cells stand for many dossiers. The four
    supplementation keys are NULL without a request, and a request or completion in or after the
    finish's bucket is left out (no period sees the dossier open after it), so dossiers without
-   supplementation land in the cells they did before it was read.
+   supplementation land in the cells they did before it was read. This pass is most of the cost
+   of a full recompute: each key is written so that a dossier without supplementation settles
+   it at its first test, and a full rebuild groups into a temporary table (CREATE TABLE … AS,
+   which PostgreSQL spreads over parallel workers, unlike INSERT … SELECT) before the cells are
+   copied into KpiCell.
 2. **Facts** (`KpiFact`): cells joined with a small table of periods give each agency's own
    counters per domain and period; joined with the agency tree (materialised path prefix) they
    roll up to every node, and grouped by level to the level groups; a second insert sums the

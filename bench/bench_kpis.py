@@ -12,7 +12,10 @@ In a database --db (default kpi_d_bench, DROPPED and created afresh each run) at
    --supplemented of them (default 5%) with one or two supplementation requests, about 70% of
    them completed (the cells then carry the supplementation keys, domain.md section 11);
 2. baseline: ONE aggregate pass over the same rows, GROUP BY agency and local month with the
-   counters (received, online, digitized, with fee, paid online, finished late, e-result);
+   counters (received, online, digitized, with fee, paid online, finished late, e-result), which
+   PostgreSQL runs in one process; and the same counters GROUP BY agency alone, which it splits
+   over parallel workers (printed too, for an honest comparison: the full recompute's first pass
+   uses parallel workers);
 3. `kpi_full_recompute()`: every standard period on both bases, per domain and all domains;
 4. an "import" of 1,000 changed dossiers of one month (UPDATE + the touched cells an importer
    writes), then `kpi_refresh_touched()`.
@@ -24,7 +27,8 @@ period up to today.
 
 Each timed step runs twice; the better time counts (both are printed). Prints the ratio of (3)
 to (2) (target: at most 10) and the time of (4) (target: under 5 s), and with --markdown a
-section for docs/benchmarks.md.
+section for docs/benchmarks.md. With --stages, one more full recompute has its statements timed
+by stage (cells, facts, all-domains totals, universe, deletes).
 """
 
 from __future__ import annotations
@@ -61,6 +65,39 @@ def timed(step, repeat: int = 2) -> tuple[float, list[float]]:
     return min(times), times
 
 
+def stage_of(sql: str) -> str:
+    """Which stage of a full recompute a statement belongs to (docs/benchmarks.md)."""
+    if "INSERT INTO" in sql and "reports_kpifact" in sql:
+        return "totals" if "periods (basis, period)" in sql else "facts"
+    if "kpi_cells_staging" in sql or ("INSERT INTO" in sql and "reports_kpicell" in sql):
+        return "cells"
+    if "dossiers_dossier" in sql and "MIN(" in sql.upper():
+        return "universe"
+    if sql.lstrip().upper().startswith("DELETE"):
+        return "deletes"
+    return "other"
+
+
+def print_stages(connection, full_recompute) -> None:
+    """Run one full recompute with every statement timed, and print the time per stage."""
+    spent: dict[str, float] = {}
+
+    def timer(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            stage = stage_of(sql)
+            spent[stage] = spent.get(stage, 0.0) + time.perf_counter() - started
+
+    started = time.perf_counter()
+    with connection.execute_wrapper(timer):
+        full_recompute()
+    total = time.perf_counter() - started
+    print("stages:", ", ".join(f"{k} {v:.2f} s" for k, v in sorted(spent.items())), end="")
+    print(f"; total {total:.2f} s (Python and the rest {total - sum(spent.values()):.2f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -77,6 +114,9 @@ def main() -> None:
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--db", default="kpi_d_bench")
     parser.add_argument("--markdown", action="store_true", help="print a docs section too")
+    parser.add_argument(
+        "--stages", action="store_true", help="one more full recompute, its statements timed"
+    )
     args = parser.parse_args()
     if args.hidden_like:
         args.agencies, args.open, args.months_ago = 17, 0.06, 36
@@ -203,26 +243,38 @@ def main() -> None:
     )
 
     # --- baseline: one aggregate pass ----------------------------------------------------------
+    counters = """
+        COUNT(*),
+        SUM(CASE WHEN d.channel = 'truc_tuyen' THEN 1 ELSE 0 END),
+        SUM(CASE WHEN d.components_digitized = d.components_total THEN 1 ELSE 0 END),
+        SUM(CASE WHEN d.fee > 0 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN d.paid_online THEN 1 ELSE 0 END),
+        SUM(CASE WHEN d.finished_at > d.due_at THEN 1 ELSE 0 END),
+        SUM(CASE WHEN d.e_result THEN 1 ELSE 0 END)
+    """
+
     def baseline() -> None:
+        # PostgreSQL runs this one in a single process: it expects a group per row (it cannot
+        # tell how many months date_trunc gives) and does not split the grouping over workers.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 SELECT d.agency_id, date_trunc('month', d.received_at AT TIME ZONE '{tz}'),
-                       COUNT(*),
-                       SUM(CASE WHEN d.channel = 'truc_tuyen' THEN 1 ELSE 0 END),
-                       SUM(CASE WHEN d.components_digitized = d.components_total
-                                THEN 1 ELSE 0 END),
-                       SUM(CASE WHEN d.fee > 0 THEN 1 ELSE 0 END),
-                       SUM(CASE WHEN d.paid_online THEN 1 ELSE 0 END),
-                       SUM(CASE WHEN d.finished_at > d.due_at THEN 1 ELSE 0 END),
-                       SUM(CASE WHEN d.e_result THEN 1 ELSE 0 END)
+                       {counters}
                 FROM dossiers_dossier d
                 GROUP BY 1, 2
                 """
             )
             cursor.fetchall()
 
+    def baseline_parallel() -> None:
+        # The same counters per agency only: PostgreSQL splits this pass over parallel workers.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT d.agency_id, {counters} FROM dossiers_dossier d GROUP BY 1")
+            cursor.fetchall()
+
     baseline_s, baseline_all = timed(baseline)
+    parallel_s, parallel_all = timed(baseline_parallel)
     full_s, full_all = timed(lambda: kpi_full_recompute())
     ratio = full_s / baseline_s
     cells, facts, periods = (
@@ -276,6 +328,8 @@ def main() -> None:
         kpi_refresh_touched()
 
     refresh_s, refresh_all = timed(import_and_refresh)
+    if args.stages:
+        print_stages(connection, kpi_full_recompute)
 
     lines = [
         "## KPI engine",
@@ -296,6 +350,9 @@ def main() -> None:
         f"| `kpi_full_recompute()` (every period, both bases) | {full_s:.2f} | "
         f"{', '.join(f'{t:.2f}' for t in full_all)} | ≤ {TARGET_RATIO:.0f}× baseline |",
         f"| Ratio full / baseline | **{ratio:.1f}×** | | ≤ {TARGET_RATIO:.0f} |",
+        f"| Baseline in parallel: the same counters GROUP BY agency | {parallel_s:.2f} | "
+        f"{', '.join(f'{t:.2f}' for t in parallel_all)} | |",
+        f"| Ratio full / parallel baseline | {full_s / parallel_s:.1f}× | | |",
         f"| {args.changed:,} changed dossiers of {month:%m/%Y} + `kpi_refresh_touched()` | "
         f"**{refresh_s:.2f}** | {', '.join(f'{t:.2f}' for t in refresh_all)} | "
         f"< {TARGET_REFRESH_SECONDS:.0f} s |",

@@ -38,7 +38,11 @@ So the engine works in two steps, both plain SQL:
    equal keys behave the same in every period, so a few cells stand for many dossiers. The four
    supplementation keys are NULL without a request, and a request or completion in or after the
    finish's bucket is left out (no period sees the dossier open after it), so dossiers without
-   supplementation land in the cells they did before it was read.
+   supplementation land in the cells they did before it was read. This pass is most of the cost
+   of a full recompute: each key is written so that a dossier without supplementation settles
+   it at its first test, and a full rebuild groups into a temporary table (CREATE TABLE … AS,
+   which PostgreSQL spreads over parallel workers, unlike INSERT … SELECT) before the cells are
+   copied into KpiCell.
 2. **Facts** (`KpiFact`): cells joined with a small table of periods give each agency's own
    counters per domain and period; joined with the agency tree (materialised path prefix) they
    roll up to every node, and grouped by level to the level groups; a second insert sums the
@@ -144,43 +148,61 @@ def _quoted(model: type, *fields: str) -> str:
     return ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
 
 
-def _cells_insert_sql(where: str) -> str:
-    """INSERT … SELECT that groups the dossiers matching `where` (alias d) into cells."""
+_CELL_COLUMNS = (
+    "agency",
+    "domain",
+    "received_bucket",
+    "finished_bucket",
+    "finish_class",
+    "overdue_from_bucket",
+    "apology_bucket",
+    "requested_bucket",
+    "completed_bucket",
+    "waiting_late",
+    "paused_overdue_from_bucket",
+    "dossiers",
+    "online",
+    "digitized",
+    "with_fee",
+    "paid_online",
+    "paper_result",
+    "paper_e_result",
+    "unknown_channel",
+    "unknown_components",
+    "unknown_payment",
+    "unknown_e_result",
+)
+
+
+def _cells_select_sql(where: str) -> str:
+    """SELECT (with its WITH clause) that groups the dossiers matching `where` (alias d) into
+    cells, one output column per KpiCell column of _CELL_COLUMNS, named as that column.
+
+    Every key is written so that a dossier without supplementation (most of them) settles each
+    CASE at its first test and computes each local day once: PostgreSQL evaluates every
+    expression as written (no common subexpressions), and these expressions are most of the
+    cost of a full recompute. received_at and due_at are never NULL in a counted dossier
+    (dossier_received_and_due_unless_never_received), so their buckets test nothing.
+    """
     q = connection.ops.quote_name
-    cell_columns = _quoted(
-        KpiCell,
-        "agency",
-        "domain",
-        "received_bucket",
-        "finished_bucket",
-        "finish_class",
-        "overdue_from_bucket",
-        "apology_bucket",
-        "requested_bucket",
-        "completed_bucket",
-        "waiting_late",
-        "paused_overdue_from_bucket",
-        "dossiers",
-        "online",
-        "digitized",
-        "with_fee",
-        "paid_online",
-        "paper_result",
-        "paper_e_result",
-        "unknown_channel",
-        "unknown_components",
-        "unknown_payment",
-        "unknown_e_result",
-    )
     clock = clock_sql("d")
+    no_supplement = "d.supplement_requested_at IS NULL"
+    # Without a completed request (supplement_completed_at NULL) nothing is paused: judged at
+    # finished_at itself (clock.finish_late and finish_judged then reduce to this).
     finish_class = (
         "CASE WHEN d.finished_at IS NULL THEN NULL"
+        " WHEN d.supplement_completed_at IS NULL THEN"
+        " (CASE WHEN d.finished_at > d.due_at THEN 2"
+        f" WHEN {local_day_sql('d.finished_at')} < {local_day_sql('d.due_at')} THEN 0"
+        " ELSE 1 END)"
         f" WHEN {clock.finish_late} THEN 2"
         f" WHEN {day_of_epoch_sql(clock.finish_judged)} < {local_day_sql('d.due_at')} THEN 0"
         " ELSE 1 END"
     )
     finished_bucket = local_bucket_sql("d.finished_at", shared=True)
-    requested = bucket_of_day_sql(day_of_epoch_sql(clock.requested), shared=True)
+    requested = bucket_of_day_sql(
+        day_of_epoch_sql(clock.requested), shared=True, null_if=no_supplement
+    )
     completed = bucket_of_day_sql(day_of_epoch_sql(clock.completed), shared=True)
     paused_from = bucket_of_day_sql(
         day_of_epoch_sql(f"{clock.due_seconds} + {clock.pause}", plus_seconds=1), shared=True
@@ -191,7 +213,7 @@ def _cells_insert_sql(where: str) -> str:
     # dossiers have no request: the first test settles them without computing any bucket.
     def before_finish(bucket: str, value: str) -> str:
         return (
-            "CASE WHEN d.supplement_requested_at IS NULL THEN NULL"
+            f"CASE WHEN {no_supplement} THEN NULL"
             f" WHEN d.finished_at IS NOT NULL AND {bucket} >= {finished_bucket} THEN NULL"
             f" ELSE {value} END"
         )
@@ -213,43 +235,66 @@ def _cells_insert_sql(where: str) -> str:
         f" WHEN {paused_from} < {completed} THEN {completed} ELSE {paused_from} END",
     )
     # The plain "overdue from" matters only before the request's bucket: from it on, one value.
-    overdue_from = local_bucket_sql("d.due_at", plus_seconds=1, shared=True)
+    overdue_from = local_bucket_sql("d.due_at", plus_seconds=1, shared=True, not_null=True)
     overdue_from = (
-        f"CASE WHEN {requested_bucket} IS NOT NULL AND {overdue_from} > {requested_bucket}"
+        f"CASE WHEN {no_supplement} THEN {overdue_from}"
+        f" WHEN {requested_bucket} IS NOT NULL AND {overdue_from} > {requested_bucket}"
         f" THEN {requested_bucket} ELSE {overdue_from} END"
     )
     with_result = f"NOT {clock.ended_without_result}"
     paper = f"p.paper_result AND {with_result}"
+
+    def flag(condition: str) -> str:
+        return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+    keys = [
+        "d.agency_id",
+        "p.domain_id",
+        local_bucket_sql("d.received_at", shared=True, not_null=True),
+        finished_bucket,
+        finish_class,
+        overdue_from,
+        local_bucket_sql("a.issued_at", shared=True),
+        requested_bucket,
+        completed_bucket,
+        waiting_late,
+        paused_overdue_from,
+    ]
+    flags = [
+        flag(f"d.channel = '{Channel.ONLINE.value}'"),
+        flag("d.components_digitized = d.components_total"),
+        flag("d.fee > 0 AND d.paid_online IS NOT NULL"),
+        flag("d.fee > 0 AND d.paid_online"),
+        flag(f"{paper} AND d.e_result IS NOT NULL"),
+        flag(f"{paper} AND d.e_result"),
+        flag("d.channel IS NULL"),
+        flag("d.components_total IS NULL"),
+        flag("d.fee IS NULL OR (d.fee > 0 AND d.paid_online IS NULL)"),
+        flag(f"{paper} AND d.e_result IS NULL"),
+    ]
+    names = [KpiCell._meta.get_field(name).column for name in _CELL_COLUMNS]
+    key_names, count_name, flag_names = names[: len(keys)], names[len(keys)], names[len(keys) + 1 :]
+    per_dossier = ",\n                   ".join(
+        f"{value} AS {q(name)}"
+        for value, name in zip([*keys, *flags], [*key_names, *flag_names], strict=True)
+    )
+    # OFFSET 0 keeps the per-dossier SELECT a separate step (PostgreSQL would otherwise merge
+    # it and evaluate the flags where the rows are grouped): its rows, keys and flags, are
+    # computed by the parallel workers, and the grouping only adds integers.
+    fence = " OFFSET 0" if is_postgres() else ""
+    grouped = ", ".join(q(name) for name in key_names)
+    sums = ", ".join(f"SUM({q(name)}) AS {q(name)}" for name in flag_names)
     return f"""
         {bucket_lookup_cte()}
-        INSERT INTO {q(KpiCell._meta.db_table)} ({cell_columns})
-        SELECT d.agency_id, p.domain_id,
-               {local_bucket_sql("d.received_at", shared=True)},
-               {finished_bucket},
-               {finish_class},
-               {overdue_from},
-               {local_bucket_sql("a.issued_at", shared=True)},
-               {requested_bucket},
-               {completed_bucket},
-               {waiting_late},
-               {paused_overdue_from},
-               COUNT(*),
-               SUM(CASE WHEN d.channel = '{Channel.ONLINE.value}' THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.components_digitized = d.components_total THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.fee > 0 AND d.paid_online IS NOT NULL THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.fee > 0 AND d.paid_online THEN 1 ELSE 0 END),
-               SUM(CASE WHEN {paper} AND d.e_result IS NOT NULL THEN 1 ELSE 0 END),
-               SUM(CASE WHEN {paper} AND d.e_result THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.channel IS NULL THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.components_total IS NULL THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.fee IS NULL OR (d.fee > 0 AND d.paid_online IS NULL)
-                        THEN 1 ELSE 0 END),
-               SUM(CASE WHEN {paper} AND d.e_result IS NULL THEN 1 ELSE 0 END)
-        FROM {q(Dossier._meta.db_table)} d
-        JOIN {q(Procedure._meta.db_table)} p ON p.id = d.procedure_id
-        LEFT JOIN {q(Apology._meta.db_table)} a ON a.dossier_id = d.id
-        WHERE {clock.counted} AND {where}
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+        SELECT {grouped}, COUNT(*) AS {q(count_name)}, {sums}
+        FROM (
+            SELECT {per_dossier}
+            FROM {q(Dossier._meta.db_table)} d
+            JOIN {q(Procedure._meta.db_table)} p ON p.id = d.procedure_id
+            LEFT JOIN {q(Apology._meta.db_table)} a ON a.dossier_id = d.id
+            WHERE {clock.counted} AND {where}{fence}
+        ) per_dossier
+        GROUP BY {grouped}
     """
 
 
@@ -260,21 +305,44 @@ def _execute(statement: str, params: list | None = None) -> int:
         return cursor.rowcount
 
 
-def _cells_insert(where: str, params: list | None = None) -> int:
+# The cells of a full rebuild are grouped into this temporary table first (PostgreSQL).
+_CELLS_STAGING = "kpi_cells_staging"
+
+
+def _cells_insert(where: str, params: list | None = None, *, parallel: bool = False) -> int:
+    """Group the dossiers matching `where` into new KpiCell rows; returns how many.
+
+    With `parallel` (a full rebuild, on PostgreSQL) the grouping runs as CREATE TEMPORARY
+    TABLE … AS SELECT, which PostgreSQL may spread over parallel workers (it never does for
+    INSERT … SELECT): the workers compute the keys, most of the cost. The cells are then
+    copied into KpiCell, a few tens of thousands of rows.
+    """
+    q = connection.ops.quote_name
+    columns = _quoted(KpiCell, *_CELL_COLUMNS)
+    select = _cells_select_sql(where)
     if not is_postgres():
-        return _execute(_cells_insert_sql(where), params)
+        return _execute(f"INSERT INTO {q(KpiCell._meta.db_table)} ({columns}) {select}", params)
     # PostgreSQL expects about one cell per dossier and sorts them all (on disk, a third of a
     # full recompute at 1,000,000 dossiers); cells are about 20 dossiers each, which hashing
     # groups in memory.
     _execute("SET LOCAL enable_sort = off")
-    written = _execute(_cells_insert_sql(where), params)
+    if parallel:
+        _execute(f"DROP TABLE IF EXISTS {_CELLS_STAGING}")
+        _execute(f"CREATE TEMPORARY TABLE {_CELLS_STAGING} ON COMMIT DROP AS {select}", params)
+        written = _execute(
+            f"INSERT INTO {q(KpiCell._meta.db_table)} ({columns})"
+            f" SELECT {columns} FROM {_CELLS_STAGING}"
+        )
+        _execute(f"DROP TABLE {_CELLS_STAGING}")
+    else:
+        written = _execute(f"INSERT INTO {q(KpiCell._meta.db_table)} ({columns}) {select}", params)
     _execute("SET LOCAL enable_sort = DEFAULT")
     return written
 
 
 def _cells_rebuild_all() -> int:
     KpiCell.objects.all().delete()
-    return _cells_insert("1 = 1")
+    return _cells_insert("1 = 1", parallel=True)
 
 
 def _cells_rebuild_months(months: dict[date, set[int]]) -> int:

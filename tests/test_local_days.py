@@ -14,6 +14,7 @@ from kpi_portal.local_days import (
     date_of_day_number,
     day_number,
     end_of_local_day,
+    local_bucket_sql,
     local_day_number,
     local_day_sql,
     local_midnight,
@@ -84,3 +85,14 @@ class TestTheSqlFormsAgreeWithPython:
 
     def test_an_empty_day_has_no_bucket(self):
         assert self._select(f"SELECT {bucket_of_day_sql('NULL')}", []) == [None]
+
+    def test_a_bucket_tested_on_its_column_or_never_null(self):
+        # local_bucket_sql tests the column for NULL, not the day computed from it, or (not_null)
+        # nothing: the same bucket either way, and an empty column still has none.
+        stored = "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
+        rows = f"WITH v (t) AS (SELECT {stored})"
+        moment = connection.ops.adapt_datetimefield_value(vn(2023, 6, 14, 23, 59, 59))
+        expected = [half_month_bucket(date(2023, 6, 14))]
+        for sql in (local_bucket_sql("v.t"), local_bucket_sql("v.t", not_null=True)):
+            assert self._select(f"{rows} SELECT {sql} FROM v", [moment]) == expected
+        assert self._select(f"{rows} SELECT {local_bucket_sql('v.t')} FROM v", [None]) == [None]

@@ -124,6 +124,36 @@ class TestTheEngineAgreesWithTheDefinitions:
         assert ("calendar", "2023-04") not in codes
 
 
+def stored_cells() -> list[dict]:
+    names = [f.name for f in KpiCell._meta.concrete_fields if f.name != "id"]
+    return sorted(KpiCell.objects.values(*names), key=str)
+
+
+class TestBothWaysOfWritingCells:
+    def test_a_full_rebuild_writes_the_cells_an_insert_of_the_same_dossiers_writes(self, tree):
+        # A full rebuild groups through a temporary table (parallel workers on PostgreSQL); a
+        # refresh inserts its few cells directly. Same dossiers, same cells.
+        mixed_data(tree)
+        waiting = make_dossier(
+            tree.district,
+            tree.civil,
+            received_at=vn(2023, 1, 3, 8),
+            due_at=end_of_day(2023, 1, 20),
+            finished_at=vn(2023, 3, 2, 9),
+        )
+        Dossier.objects.filter(pk=waiting.pk).update(
+            supplement_requests=2,
+            supplement_requested_at=vn(2023, 1, 10, 9),
+            supplement_completed_at=vn(2023, 2, 16, 15),
+        )
+        services._cells_rebuild_all()
+        rebuilt = stored_cells()
+        KpiCell.objects.all().delete()
+        services._cells_insert("1 = 1")
+        assert stored_cells() == rebuilt
+        assert sum(cell["dossiers"] for cell in rebuilt) == Dossier.objects.count() == 5
+
+
 # (digitization, online_submission, online_payment, on_time, apology, e_result)
 HAND_INDICATORS = (
     "digitization", "online_submission", "online_payment", "on_time", "apology", "e_result"

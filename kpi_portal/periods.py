@@ -125,6 +125,13 @@ class Period:
         return self.kind != PeriodKind.CUSTOM
 
     @property
+    def is_whole_half_months(self) -> bool:
+        """Whether the period is a run of whole half-month buckets: it starts on a 1st or a
+        15th and ends on a 14th or a month's last day (every standard period does)."""
+        ends_month = (self.end + timedelta(days=1)).day == 1
+        return self.start.day in (1, 15) and (self.end.day == 14 or ends_month)
+
+    @property
     def start_bucket(self) -> int:
         return half_month_bucket(self.start)
 

@@ -44,7 +44,7 @@ from reports.selectors import (
     FACT_COUNTERS,
     Counters,
     kpi_counters_for_period,
-    kpi_own_counters_from_dossiers,
+    kpi_own_counters_for_range,
     kpi_roll_up,
     zero_counters,
 )
@@ -254,7 +254,7 @@ def _by_agency(period: Period, counters: Mapping[str, Counters], within: Agency 
 
 def _domain_counters(period: Period, scope: str) -> dict[int, Counters]:
     if not period.is_standard:
-        own = kpi_own_counters_from_dossiers(start=period.start, end=period.end)
+        own, _ = kpi_own_counters_for_range(period)
         rolled = kpi_roll_up(own=own, agencies=Agency.objects.only("id", "code", "path", "level"))
         return {
             domain_id: counters
@@ -314,7 +314,7 @@ def _level_domain_counters(
         .only("id", "code", "level", "path", "parent")
     )
     if not period.is_standard:
-        own = kpi_own_counters_from_dossiers(start=period.start, end=period.end)
+        own, _ = kpi_own_counters_for_range(period)
         level_by_id = {a.id: a.level for a in agencies}
         for (agency_id, domain_id), counters in own.items():
             if agency_id in level_by_id:

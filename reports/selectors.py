@@ -1,9 +1,12 @@
 """Read-only queries for the portal's pages, exports and API.
 
 KPI tables read the facts only (a constant number of queries, whatever the number of agencies).
-A custom date range has no stored facts: its counters are computed on demand from the dossiers
-by `kpi_counters_from_dossiers`, the engine's definitions written directly as datetime
-comparisons (it is also the reference the engine's tests compare with).
+A custom date range has no stored facts (`kpi_own_counters_for_range`): a range of whole
+half-months (from a 1st or a 15th to a 14th or a month's end) is read from the engine's cells,
+whose cost follows the cells, not the dossiers; any other range is counted from the dossiers
+by `kpi_own_counters_from_dossiers`, the engine's definitions written directly as datetime
+comparisons (it is also the reference the engine's tests compare with). The cells are used only
+while they are current (no refresh pending); otherwise the dossiers answer.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ from reports.models import (
     KpiPeriod,
     Target,
     TargetChange,
+)
+from reports.services import (
+    kpi_cells_computed_at,
+    kpi_cells_current,
+    kpi_own_counters_from_cells,
 )
 from reports.shortfall import shortfall
 
@@ -267,24 +275,40 @@ class KpiTable:
     units: dict[str, Agency] = field(default_factory=dict)
 
 
+def kpi_own_counters_for_range(
+    period: Period, *, domain_id: int | None = None
+) -> tuple[dict[tuple[int, int], Counters], datetime | None]:
+    """Each agency's own counters per domain for a custom range, and as of when.
+
+    From the cells when the range is whole half-months and the cells are current (as of their
+    last write), else from the dossiers (as of now). Both give the same numbers: the engine's
+    tests hold the cells to the dossiers' definitions.
+    """
+    if period.is_whole_half_months and kpi_cells_current():
+        own = kpi_own_counters_from_cells(
+            start_bucket=period.start_bucket, end_bucket=period.end_bucket, domain_id=domain_id
+        )
+        return own, kpi_cells_computed_at()
+    own = kpi_own_counters_from_dossiers(start=period.start, end=period.end, domain_id=domain_id)
+    return own, timezone.now()
+
+
 def kpi_counters_for_period(
     *, period: Period, domain: Domain | None = None
 ) -> tuple[dict[str, Counters], datetime | None]:
     """Counters of every scope that has dossiers in the period, and when they were computed.
 
-    Standard periods: two queries on the facts. Custom ranges: computed now from the dossiers.
+    Standard periods: two queries on the facts. Custom ranges: `kpi_own_counters_for_range`.
     """
     if not period.is_standard:
-        own = kpi_own_counters_from_dossiers(
-            start=period.start, end=period.end, domain_id=domain.id if domain else None
-        )
-        rolled = kpi_roll_up(own=own, agencies=Agency.objects.only("id", "code", "path", "level"))
         wanted = domain.id if domain else None
+        own, computed_at = kpi_own_counters_for_range(period, domain_id=wanted)
+        rolled = kpi_roll_up(own=own, agencies=Agency.objects.only("id", "code", "path", "level"))
         return {
             scope: counters
             for (scope, domain_id), counters in rolled.items()
             if domain_id == wanted
-        }, timezone.now()
+        }, computed_at
     computed_at = (
         KpiPeriod.objects.filter(basis=period.basis.value, period=period.code)
         .values_list("computed_at", flat=True)

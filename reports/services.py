@@ -468,6 +468,29 @@ def _cells_within_sql(lo: int, hi: int) -> str:
     """
 
 
+def _own_ctes_sql(lo: int, hi: int) -> str:
+    """The CTEs `cells` and `own` after a `periods (n, …, sb, eb)` CTE: each agency's own
+    counters per domain and period number, from the cells merged within buckets [lo, hi]."""
+    own_sums = ",\n".join(
+        f"SUM(CASE WHEN {condition} THEN c.{cell_counter} ELSE 0 END) AS {name}"
+        for name, (condition, cell_counter) in _FACT_SQL.items()
+    )
+    return f"""
+        cells AS ({_cells_within_sql(lo, hi)}),
+        own AS (
+            SELECT c.agency_id, c.domain_id, p.n, {own_sums}
+            FROM cells c
+            -- "+ 0": scan the cells once against the few periods, not the (agency, bucket)
+            -- index once per period (PostgreSQL otherwise picks that, several times slower).
+            JOIN periods p
+              ON c.received_bucket + 0 <= p.eb
+             AND (c.finished_bucket IS NULL OR c.finished_bucket >= p.sb)
+             AND {_NOT_WAITING_SINCE_BEFORE_START}
+            GROUP BY c.agency_id, c.domain_id, p.n
+        )
+    """
+
+
 def _facts_insert_sql(period_count: int, lo: int, hi: int) -> str:
     """INSERT … SELECT of the per-domain facts of the periods, for every node and level group.
 
@@ -491,27 +514,12 @@ def _facts_insert_sql(period_count: int, lo: int, hi: int) -> str:
         "computed_at",
     )
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * period_count)
-    own_sums = ",\n".join(
-        f"SUM(CASE WHEN {condition} THEN c.{cell_counter} ELSE 0 END) AS {name}"
-        for name, (condition, cell_counter) in _FACT_SQL.items()
-    )
     rolled = ", ".join(f"SUM(own.{name})" for name in FACT_COUNTERS)
     period_columns = "p.basis, p.period, p.start_day, p.end_day"
     groups = ", ".join(f"'{level.value}'" for level in LEVEL_GROUP_LEVELS)
     return f"""
         WITH periods (n, basis, period, start_day, end_day, sb, eb) AS (VALUES {values}),
-        cells AS ({_cells_within_sql(lo, hi)}),
-        own AS (
-            SELECT c.agency_id, c.domain_id, p.n, {own_sums}
-            FROM cells c
-            -- "+ 0": scan the cells once against the few periods, not the (agency, bucket)
-            -- index once per period (PostgreSQL otherwise picks that, several times slower).
-            JOIN periods p
-              ON c.received_bucket + 0 <= p.eb
-             AND (c.finished_bucket IS NULL OR c.finished_bucket >= p.sb)
-             AND {_NOT_WAITING_SINCE_BEFORE_START}
-            GROUP BY c.agency_id, c.domain_id, p.n
-        )
+        {_own_ctes_sql(lo, hi)}
         INSERT INTO {fact_table} ({fact_columns})
         SELECT anc.code, anc.id, own.domain_id, {period_columns}, {rolled}, %s
         FROM own
@@ -610,6 +618,52 @@ def _facts_rebuild(periods: list[Period], computed_at: datetime) -> int:
         for p in periods
     )
     return written
+
+
+def kpi_cells_current() -> bool:
+    """Whether the cells hold every dossier as stored: a full rebuild has run and no import or
+    apology has touched cells that still wait for a refresh."""
+    return (
+        KpiRun.objects.filter(kind=KpiRunKind.FULL_CELLS).exists()
+        and not TouchedCell.objects.exists()
+    )
+
+
+def kpi_cells_computed_at() -> datetime | None:
+    """When the cells were last written (a full rebuild or a refresh)."""
+    return (
+        KpiRun.objects.filter(kind__in=[KpiRunKind.FULL_CELLS, KpiRunKind.REFRESH])
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+
+
+def kpi_own_counters_from_cells(
+    *, start_bucket: int, end_bucket: int, domain_id: int | None = None
+) -> dict[tuple[int, int], dict[str, int]]:
+    """Each agency's own counters per domain for the half-month buckets [start_bucket,
+    end_bucket], read from the cells: what a standard period's facts are made of, for a range of
+    whole half-months that no standard period covers (a custom range). Writes nothing.
+
+    The cost follows the cells, not the dossiers (docs/benchmarks.md, ten million dossiers).
+    Exact only while the cells are current (`kpi_cells_current`).
+    """
+    names = ", ".join(f"own.{name}" for name in FACT_COUNTERS)
+    where = "" if domain_id is None else "WHERE own.domain_id = %s"
+    statement = f"""
+        WITH periods (n, sb, eb) AS (VALUES (0, %s, %s)),
+        {_own_ctes_sql(start_bucket, end_bucket)}
+        SELECT own.agency_id, own.domain_id, {names} FROM own {where}
+    """
+    params = [start_bucket, end_bucket] + ([] if domain_id is None else [domain_id])
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    return {
+        (agency_id, row_domain): dict(zip(FACT_COUNTERS, map(int, counts), strict=True))
+        for agency_id, row_domain, *counts in rows
+    }
 
 
 # --- Which periods exist ----------------------------------------------------------------------

@@ -106,8 +106,9 @@ SIZE_TABLES = (
     "reports_kpiperiod",
 )
 
-# In a management shell: a standard-period and a custom-range overview and API, timed in one
-# process (the custom range has no facts: reports.selectors computes it from the dossiers).
+# In a management shell: a standard-period and two custom-range overviews and APIs, timed in one
+# process. A custom range has no facts: whole half-months (01/07–31/12) are read from the cells,
+# any other range (02/07–31/12) is counted from the dossiers (reports.selectors).
 CUSTOM_RANGE_SNIPPET = """
 import json, statistics, time
 from django.contrib.auth import get_user_model
@@ -494,6 +495,14 @@ class Bench:
             ("overview custom", "/?period=2023-07-01..2023-12-31&basis=calendar"),
             ("API standard", "/api/kpis/?period=2023-H2&basis=calendar"),
             ("API custom", "/api/kpis/?period=2023-07-01..2023-12-31&basis=calendar"),
+            (
+                "overview custom, not whole half-months",
+                "/?period=2023-07-02..2023-12-31&basis=calendar",
+            ),
+            (
+                "API custom, not whole half-months",
+                "/api/kpis/?period=2023-07-02..2023-12-31&basis=calendar",
+            ),
         ]
         snippet = CUSTOM_RANGE_SNIPPET.format(paths=paths, repeat=3)
         # As the server runs (DEBUG off), with the test client's host allowed.

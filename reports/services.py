@@ -53,8 +53,9 @@ So the engine works in two steps, both plain SQL:
    left out. A dossier open for years thus costs one merged row per agency and domain in each
    later year, not one per cell: the cost follows the cells of the year, not cells × periods.
 
-Custom ranges are not stored: reports.selectors.kpi_own_counters_from_dossiers counts them from
-the dossiers with dossiers.counting's ORM form, to the same definitions.
+Custom ranges are not stored. A range of whole half-months is the facts statement's `own` for
+that one range, read from the cells (`kpi_own_counters_from_cells`); any other range is counted
+from the dossiers with dossiers.counting's ORM form (reports.selectors.kpi_own_counters_for_range).
 
 Refresh after an import: `dossiers` records the (agency, month) cells it touched in
 `TouchedCell`. `kpi_refresh_touched` drains them: it rebuilds the cells of those agencies for

@@ -252,7 +252,8 @@ def overdue_dossiers(
     """The dossiers overdue in the period under the agency (or one of its sub-units), as
     dossiers.counting judges them. Oldest due date first.
 
-    Read through the partial index of dossiers that may be overdue (LATE_OR_OPEN)."""
+    Read through a partial index of dossiers that may be overdue (LATE_OR_OPEN): a page of it
+    walks dossier_late_or_open_due in due-date order and stops after its rows."""
     scope = unit or agency
     agency_ids = Agency.objects.filter(path__startswith=scope.path).values("id")
     queryset = Dossier.objects.filter(
@@ -265,6 +266,43 @@ def overdue_dossiers(
     return queryset.select_related("agency", "procedure__domain", "apology").order_by(
         "due_at", "id"
     )
+
+
+def overdue_total(
+    *, agency: Agency, period: Period, domain_id: int | None = None, unit: Agency | None = None
+) -> int:
+    """How many dossiers `overdue_dossiers` lists: for a standard period the facts' count (one
+    query on one row, whatever the history), for a custom range a count of the dossiers.
+
+    The facts count the same dossiers by the same judgement (dossiers.counting): finished late in
+    the period, or still open at its end past due (`overdue_count`), of the scope's subtree, in
+    the domain when given. So the badge equals the page's "overdue in the period" figure and is
+    as fresh as the other figures (refreshed after each import)."""
+    if not period.is_standard:
+        return overdue_dossiers(
+            agency=agency, period=period, domain_id=domain_id, unit=unit
+        ).count()
+    facts = KpiFact.objects.filter(
+        basis=period.basis.value, period=period.code, scope=(unit or agency).code
+    )
+    facts = facts.filter(domain_id=domain_id) if domain_id else facts.filter(domain__isnull=True)
+    row = facts.values("finished_late", "open_overdue").first()
+    return row["finished_late"] + row["open_overdue"] if row else 0
+
+
+class _CountedPaginator(Paginator):
+    """A Paginator told its count, so that it never counts the rows itself."""
+
+    def __init__(self, object_list: QuerySet[Dossier], per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+    def page(self, number: int | str) -> Page:
+        # Always up to a whole page of rows: between an import and the facts' refresh the list
+        # (live) may hold more rows than the count says, and the last page then shows them.
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
 
 
 @dataclass(frozen=True)
@@ -284,13 +322,16 @@ def overdue_page(
     domain_id: int | None = None,
     unit: Agency | None = None,
 ) -> tuple[Page, list[OverdueLine]]:
-    """One page (25) of overdue dossiers with their days overdue and apology, two queries."""
+    """One page (25) of overdue dossiers with their days overdue and apology, two queries: the
+    count (`overdue_total`: the facts, for a standard period) and the page, read in the order of
+    the partial index dossier_late_or_open_due, so neither grows with the open dossiers."""
     window = counting.Window.of_days(period.start, period.end)
     # Days overdue of a dossier still open count up to today in a period not yet over.
     shown = counting.Window(window.start, window.until, min(window.end, clock.now()))
-    paginator = Paginator(
+    paginator = _CountedPaginator(
         overdue_dossiers(agency=agency, period=period, domain_id=domain_id, unit=unit),
         OVERDUE_PAGE_SIZE,
+        count=overdue_total(agency=agency, period=period, domain_id=domain_id, unit=unit),
     )
     page = paginator.get_page(page_number)
     lines = []

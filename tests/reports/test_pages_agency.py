@@ -154,11 +154,48 @@ class TestOverdueDossiers:
                 due_at=end_of_day(2023, 1, 3),
                 code=f"LATE-{n:02d}",
             )
+        kpi_full_recompute()  # what an import does; the count and the pages read the facts
         first = officer.get("/agencies/STP/", H1).content.decode()
         assert first.count("<code>") == 25
         assert "Trang 1/2" in first
         second = officer.get("/agencies/STP/", {**H1, "page": 2}).content.decode()
         assert second.count("<code>") == 29 - 25
+
+    def test_the_count_reads_the_facts_and_means_the_listed_dossiers(self, officer, data):
+        """Issue 16: the badge is the facts' finished late + open overdue of the scope (and
+        domain), the very dossiers listed; no query counts dossiers (the open ones grow with the
+        history)."""
+
+        def badge(path: str, query: dict) -> str:
+            with CaptureQueriesContext(connection) as queries:
+                html = officer.get(path, {**H1, **query}).content.decode()
+            # (the apology counts, COUNT … FILTER, are another figure: "overdue now")
+            counts = [
+                q["sql"] for q in queries if "COUNT(" in q["sql"] and "FILTER" not in q["sql"]
+            ]
+            assert not [sql for sql in counts if '"dossiers_dossier"' in sql], counts
+            return re.search(r'id="overdue-title">[^<]*<span class="badge">([^<]*)<', html)[1]
+
+        # STP: STP-2 (finished late 12/03) and STP-4 (open at 30/06, due 10/03).
+        assert badge("/agencies/STP/", {}) == "2"
+        assert badge("/agencies/STP/", {"domain": data.civil.domain_id}) == "1"  # STP-4
+        assert badge("/agencies/STP/", {"domain": data.land.domain_id}) == "1"  # STP-2
+        assert badge("/agencies/QT/", {"unit": "HL"}) == "1"  # HL-2
+        assert badge("/agencies/HL-X1/", {}) == "0"
+
+    def test_a_page_shows_every_listed_dossier_while_the_facts_lag(self, officer, data):
+        # Added after the facts were computed (an import whose refresh is still queued): the
+        # count says 2, the list is live and shows all three on its one page.
+        make_dossier(
+            data.department,
+            data.land,
+            received_at=vn(2023, 1, 2),
+            due_at=end_of_day(2023, 1, 3),
+            code="LATE-X",
+        )
+        html = officer.get("/agencies/STP/", H1).content.decode()
+        section = re.search(r'<section id="overdue".*?</section>', html, re.S).group(0)
+        assert section.count("<code>") == 3 and "LATE-X" in section
 
     def test_the_overdue_partial_alone_with_htmx(self, officer):
         response = officer.get(

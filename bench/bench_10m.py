@@ -30,8 +30,8 @@ sizes         table, index and total sizes of the dossier table, apologies, KPI 
 partitioning  a copy of the dossier table partitioned by local month of received_at
               (declarative RANGE partitions, the same indexes; a unique index must hold the
               partition key) against a plain copy of it with the same indexes: INSERT … SELECT
-              of every row into each; the KPI cells pass (reports.services._cells_insert_sql as a
-              SELECT) and a refresh-shaped cells pass (some agencies, one month) on the plain
+              of every row into each; the KPI cells pass (reports.services._cells_select_sql,
+              a SELECT) and a refresh-shaped cells pass (some agencies, one month) on the plain
               dossier table and on the partitioned copy, alternating; sizes. Copies dropped at
               the end unless --keep-copies.
 
@@ -74,6 +74,7 @@ from bench_import import (  # noqa: E402
     psql_value,
     run_measured,
 )
+from bench_kpis import BASELINE_COUNTERS  # noqa: E402
 from generate_dossiers import generate  # noqa: E402
 
 STAGES = ("generate", "import", "recompute", "refresh", "pages", "sizes", "partitioning")
@@ -86,13 +87,7 @@ TOTAL_COLUMN = 9  # "Số thành phần hồ sơ"
 CODE_DAY = re.compile(r"-(\d{6})-\d+$")
 
 BASELINE_AGGREGATE_SQL = f"""
-SELECT d.agency_id, date_trunc('month', d.received_at AT TIME ZONE '{TZ}'), COUNT(*),
-       SUM(CASE WHEN d.channel = 'truc_tuyen' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN d.components_digitized = d.components_total THEN 1 ELSE 0 END),
-       SUM(CASE WHEN d.fee > 0 THEN 1 ELSE 0 END),
-       SUM(CASE WHEN d.paid_online THEN 1 ELSE 0 END),
-       SUM(CASE WHEN d.finished_at > d.due_at THEN 1 ELSE 0 END),
-       SUM(CASE WHEN d.e_result THEN 1 ELSE 0 END)
+SELECT d.agency_id, date_trunc('month', d.received_at AT TIME ZONE '{TZ}'), {BASELINE_COUNTERS}
 FROM dossiers_dossier d
 GROUP BY 1, 2
 """
@@ -221,13 +216,10 @@ def copied_index(definition: str, source: str, table: str, *, partitioned: bool 
     return f"CREATE {unique or ''}INDEX {table}_{name} ON {table} USING {method} ({columns}){rest}"
 
 
-def cells_select_sql(insert_sql: str, table: str = "dossiers_dossier") -> str:
-    """The engine's cells statement (`WITH … INSERT INTO cells (…) SELECT …`) as its SELECT,
-    reading the dossiers from `table`."""
-    select, count = re.subn(r"INSERT INTO\s+\S+\s*\([^)]*\)\s*", "", insert_sql, count=1)
-    if count != 1:
-        raise ValueError("no INSERT INTO … (…) in the cells statement")
-    select, count = re.subn(r'FROM\s+"?dossiers_dossier"?\s+d\b', f"FROM {table} d", select)
+def cells_select_sql(select_sql: str, table: str = "dossiers_dossier") -> str:
+    """The engine's cells statement (`reports.services._cells_select_sql`, a SELECT) reading the
+    dossiers from `table`."""
+    select, count = re.subn(r'FROM\s+"?dossiers_dossier"?\s+d\b', f"FROM {table} d", select_sql)
     if count != 1:
         raise ValueError("no FROM dossiers_dossier d in the cells statement")
     return select
@@ -611,7 +603,7 @@ class Bench:
         from django.db import connection
 
         from kpi_portal.periods import month_bounds
-        from reports.services import _cells_insert_sql
+        from reports.services import _cells_select_sql
 
         refresh_month = months[-3]  # the last full month of data (the file ends mid-month+1)
         agency_ids = [
@@ -638,7 +630,7 @@ class Bench:
             cursor.execute("SET jit = off")
             for shape, where in shapes.items():
                 statements = {
-                    table: cells_select_sql(_cells_insert_sql(where), table)
+                    table: cells_select_sql(_cells_select_sql(where), table)
                     for table in ("dossiers_dossier", "bench_part")
                 }
                 for table, statement in statements.items():

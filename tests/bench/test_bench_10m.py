@@ -19,7 +19,7 @@ from bench.bench_10m import (
     refresh_rows,
 )
 from bench.generate_dossiers import generate
-from reports.services import _cells_insert_sql
+from reports.services import _cells_select_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -101,12 +101,12 @@ def test_the_cells_pass_reads_the_same_cells_from_the_partitioned_copy(tmp_path)
 
         cells = {}
         for table in ("dossiers_dossier", "bench_part"):
-            cursor.execute(cells_select_sql(_cells_insert_sql("1 = 1"), table), [])
+            cursor.execute(cells_select_sql(_cells_select_sql("1 = 1"), table), [])
             cells[table] = sorted(cursor.fetchall(), key=repr)
     assert cells["bench_part"] == cells["dossiers_dossier"]
     assert cells["bench_part"]
 
 
 def test_cells_select_sql_refuses_a_statement_it_does_not_recognise():
-    with pytest.raises(ValueError, match="INSERT INTO"):
-        cells_select_sql("SELECT 1 FROM dossiers_dossier d")
+    with pytest.raises(ValueError, match="FROM dossiers_dossier d"):
+        cells_select_sql("SELECT 1 FROM dossiers_apology a")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 
+from django.conf import settings
 from django.db import connection
 
 
@@ -36,9 +37,20 @@ def advisory_xact_lock(key: int, subkey: int | None = None) -> None:
 
 
 def tune_for_batch() -> None:
-    """For this transaction only: room for large GROUP BYs to hash in memory, and no JIT
-    (compiling the queries costs more than it saves at this size). PostgreSQL only."""
+    """For this transaction only: room for large GROUP BYs to hash in memory, no JIT
+    (compiling the queries costs more than it saves at this size), and at most one process per
+    core of the database server in a parallel statement. PostgreSQL only.
+
+    The last: a parallel statement runs in its leader and up to max_parallel_workers_per_gather
+    workers (2 by default). With as many processes as cores or more, they take turns: on two
+    cores the KPI cells pass took 1.7 s with two workers and 1.3 s with one (docs/benchmarks.md).
+    """
     if is_postgres():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute(
+                "SELECT set_config('max_parallel_workers_per_gather',"
+                " LEAST(current_setting('max_parallel_workers_per_gather')::int, %s)::text, true)",
+                [max(settings.KPI_DB_CORES - 1, 0)],
+            )

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
 from kpi_portal.db import is_postgres
+from kpi_portal.periods import half_month_bucket
 
 EPOCH = date(1970, 1, 1)
 # SQL maps day numbers to buckets over this range; days outside it are clamped to its ends (no
@@ -106,6 +108,21 @@ def day_of_epoch_sql(seconds: str, *, plus_seconds: int = 0) -> str:
     return f"(({seconds}) + {utc_offset_seconds() + plus_seconds}) / 86400"
 
 
+def on_an_earlier_local_day_sql(moment: str, other: str) -> str:
+    """SQL for "the local day of `moment` is before that of `other`" (two datetime columns).
+
+    On PostgreSQL: `moment` is before the local midnight that starts `other`'s day, which
+    date_bin() finds by arithmetic on the stored instant, with no day number computed."""
+    if is_postgres():
+        offset = timedelta(seconds=utc_offset_seconds())
+        origin = datetime.combine(FIRST_DAY, time.min, tzinfo=dt_timezone(offset))
+        return (
+            f"{moment} < date_bin(INTERVAL '1 day', {other},"
+            f" TIMESTAMPTZ '{origin.isoformat(sep=' ')}')"
+        )
+    return f"{local_day_sql(moment)} < {local_day_sql(other)}"
+
+
 def _pg_bucket_array() -> str:
     # Evaluated once per statement (an InitPlan): the bucket of every day of the range, so each
     # row costs one subscript instead of three date_part calls.
@@ -119,16 +136,38 @@ def _pg_bucket_array() -> str:
     return f"(ARRAY(SELECT {bucket} FROM generate_series(0, {span}) g ORDER BY g))"
 
 
-# A statement that computes many buckets names the lookup array once (`bucket_lookup_cte`) and
-# passes shared=True: each bucket then reads that one array instead of building its own (about
-# 30 ms each on PostgreSQL, for 36,525 days).
+def _pg_bucket_starts_array() -> str:
+    # The first instant (local midnight, in UTC) of every half-month bucket of the range, in
+    # order, the first one written -infinity: width_bucket() of an instant in it is then
+    # 1 + the number of buckets started after the range's first one, by a binary search, with
+    # no day computed, and an instant before the range counts in its first bucket.
+    span = (LAST_DAY - FIRST_DAY).days
+    day = f"(DATE '{FIRST_DAY.isoformat()}' + g)"
+    start = (
+        f"TIMESTAMPTZ 'epoch' + (CAST({day} - DATE '{EPOCH.isoformat()}' AS bigint) * 86400"
+        f" - {utc_offset_seconds()}) * INTERVAL '1 second'"
+    )
+    return (
+        f"(ARRAY(SELECT CASE WHEN g = 0 THEN TIMESTAMPTZ '-infinity' ELSE {start} END"
+        f" FROM generate_series(0, {span}) g"
+        f" WHERE date_part('day', {day}) IN (1, 15) ORDER BY g))"
+    )
+
+
+# A statement that computes many buckets names the lookups once (`bucket_lookup_cte`) and passes
+# shared=True: each bucket then reads those arrays instead of building its own (about 30 ms
+# each on PostgreSQL, for 36,525 days).
 BUCKET_LOOKUP = "bucket_days"
+BUCKET_STARTS = "bucket_starts"
 
 
 def bucket_lookup_cte() -> str:
-    """A WITH clause (with "WITH", or "" on SQLite) naming the lookup of shared=True buckets."""
+    """A WITH clause (with "WITH", or "" on SQLite) naming the lookups of shared=True buckets."""
     if is_postgres():
-        return f"WITH {BUCKET_LOOKUP} (b) AS (SELECT {_pg_bucket_array()})"
+        return (
+            f"WITH {BUCKET_LOOKUP} (b) AS (SELECT {_pg_bucket_array()}),"
+            f" {BUCKET_STARTS} (t) AS (SELECT {_pg_bucket_starts_array()})"
+        )
     return ""
 
 
@@ -155,7 +194,16 @@ def local_bucket_sql(
     column: str, *, plus_seconds: int = 0, shared: bool = False, not_null: bool = False
 ) -> str:
     """SQL for the half-month bucket of a datetime column's local day (after `plus_seconds`).
-    `not_null`: the column is never NULL in the rows read (no NULL test at all)."""
+    `not_null`: the column is never NULL in the rows read (no NULL test at all).
+
+    With shared=True on PostgreSQL the instant itself is looked up among the buckets' first
+    instants (width_bucket, a binary search of 2,400 values), about three times cheaper than
+    its local day number and that day's bucket: a full KPI recompute computes four of these
+    per dossier. NULL stays NULL (width_bucket is strict)."""
+    if shared and is_postgres():
+        moment = f"{column} + INTERVAL '{plus_seconds} seconds'" if plus_seconds else column
+        first = half_month_bucket(FIRST_DAY) - 1
+        return f"({first} + width_bucket({moment}, (SELECT t FROM {BUCKET_STARTS})))"
     return bucket_of_day_sql(
         local_day_sql(column, plus_seconds=plus_seconds),
         shared=shared,

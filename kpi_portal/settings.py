@@ -236,6 +236,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# The database server's cores, for the KPI engine's batch statements (kpi_portal.db.tune_for_batch):
+# by default this machine's, which is the database's in the embedded and single-server setups.
+KPI_DB_CORES = env_int(
+    "KPI_DB_CORES",
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+)
 # The KPI engine: drain what imports touched every minute (the importer's signal also asks for a
 # refresh at once; this catches anything else), and recompute everything at night.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {

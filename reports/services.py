@@ -40,18 +40,20 @@ So the engine works in two steps, both plain SQL:
    finish's bucket is left out (no period sees the dossier open after it), so dossiers without
    supplementation land in the cells they did before it was read. This pass is most of the cost
    of a full recompute: each key is written so that a dossier without supplementation settles
-   it at its first test, and a full rebuild groups into a temporary table (CREATE TABLE … AS,
-   which PostgreSQL spreads over parallel workers, unlike INSERT … SELECT) before the cells are
-   copied into KpiCell.
+   it at its first test (on PostgreSQL a bucket is a binary search among the buckets' first
+   instants, kpi_portal.local_days), and a full rebuild empties KpiCell with TRUNCATE and
+   groups into a temporary table (CREATE TABLE … AS, which PostgreSQL spreads over parallel
+   workers, unlike INSERT … SELECT) before the cells are copied into KpiCell.
 2. **Facts** (`KpiFact`): cells joined with a small table of periods give each agency's own
    counters per domain and period; joined with the agency tree (materialised path prefix) they
    roll up to every node, and grouped by level to the level groups; a second insert sums the
-   domains into the all-domains row. One statement per (basis, year): its periods lie within
-   buckets [lo, hi], and every condition compares a cell's bucket with a period's sb or eb, so
-   buckets before lo are written lo - 1, those after hi are written hi + 1, and cells then
-   equal are merged (`_cells_within_sql`). Cells finished before lo or received after hi are
-   left out. A dossier open for years thus costs one merged row per agency and domain in each
-   later year, not one per cell: the cost follows the cells of the year, not cells × periods.
+   domains into the all-domains row. One statement per (basis, year): every condition compares
+   a cell's bucket with a period's sb or eb, so a bucket may be written as the last period
+   boundary at or before it (lo - 1 before the first), and cells then equal are merged
+   (`_cells_within_sql`): the two halves of a month fall together, and so does everything
+   before the year. Cells finished before it or received after it are left out. A dossier open
+   for years thus costs one merged row per agency and domain in each later year, not one per
+   cell: the cost follows the cells of the year, not cells × periods.
 
 Custom ranges are not stored. A range of whole half-months is the facts statement's `own` for
 that one range, read from the cells (`kpi_own_counters_from_cells`); any other range is counted
@@ -78,6 +80,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -99,6 +102,7 @@ from kpi_portal.local_days import (
     local_bucket_sql,
     local_day_sql,
     local_midnight,
+    on_an_earlier_local_day_sql,
 )
 from kpi_portal.periods import (
     Basis,
@@ -194,7 +198,7 @@ def _cells_select_sql(where: str) -> str:
         "CASE WHEN d.finished_at IS NULL THEN NULL"
         " WHEN d.supplement_completed_at IS NULL THEN"
         " (CASE WHEN d.finished_at > d.due_at THEN 2"
-        f" WHEN {local_day_sql('d.finished_at')} < {local_day_sql('d.due_at')} THEN 0"
+        f" WHEN {on_an_earlier_local_day_sql('d.finished_at', 'd.due_at')} THEN 0"
         " ELSE 1 END)"
         f" WHEN {clock.finish_late} THEN 2"
         f" WHEN {day_of_epoch_sql(clock.finish_judged)} < {local_day_sql('d.due_at')} THEN 0"
@@ -342,7 +346,14 @@ def _cells_insert(where: str, params: list | None = None, *, parallel: bool = Fa
 
 
 def _cells_rebuild_all() -> int:
-    KpiCell.objects.all().delete()
+    if is_postgres():
+        # Not DELETE: the old cells would stay as dead rows that every facts statement of this
+        # recompute scans again (eight scans of twice the table), until a VACUUM. TRUNCATE
+        # locks the cells until the rebuild commits: a custom range read from them waits
+        # (a few seconds at 3,000,000 dossiers); pages read facts, which it does not touch.
+        _execute(f"TRUNCATE {connection.ops.quote_name(KpiCell._meta.db_table)}")
+    else:
+        KpiCell.objects.all().delete()
     return _cells_insert("1 = 1", parallel=True)
 
 
@@ -430,33 +441,46 @@ _CELL_BUCKETS = (
 _CELL_COUNTERS = tuple(dict.fromkeys(counter for _, counter in _FACT_SQL.values()))
 
 
-def _cells_within_sql(lo: int, hi: int) -> str:
-    """SELECT of the cells as the periods within buckets [lo, hi] see them, merged.
+def _bucket_grain_sql(column: str, cuts: list[int]) -> str:
+    """SQL for the bucket in `column` written as the last cut at or before it: lo - 1 before the
+    first cut lo, the last cut (hi + 1) from it on. NULL stays NULL."""
+    lo, last = cuts[0], cuts[-1]
+    if is_postgres():
+        # One subscript per row: each bucket of [lo, last) and the cut it falls after.
+        grain = [max(cut for cut in cuts if cut <= bucket) for bucket in range(lo, last)]
+        lookup = f"('{{{','.join(map(str, grain))}}}'::integer[])[{column} - {lo - 1}]"
+        return (
+            f"CASE WHEN {column} < {lo} THEN {lo - 1}"
+            f" WHEN {column} >= {last} THEN {last} ELSE {lookup} END"
+        )
+    steps = " ".join(
+        f"WHEN {column} < {cut} THEN {below}"
+        for below, cut in zip([lo - 1, *cuts], cuts, strict=False)
+    )
+    return f"CASE {steps} WHEN {column} IS NOT NULL THEN {last} END"
 
-    Every condition compares a cell's bucket with a period's sb or eb, both in [lo, hi], so a
-    bucket before lo may be written lo - 1 and one after hi may be written hi + 1 without
-    changing any count; cells then equal are summed into one. Cells finished before lo or
-    received after hi are in no period. This is what keeps the cost from growing with cells ×
-    periods: a dossier open for years has one receipt bucket per year before the periods'
-    (lo - 1), so in a later year the open cells of an agency and domain merge into a few rows,
-    and a year after the last receipt costs little.
+
+def _cells_within_sql(bounds: list[tuple[int, int]]) -> str:
+    """SELECT of the cells as the periods with these buckets (sb, eb) see them, merged.
+
+    Every condition compares a cell's bucket x with a period's sb or eb only (x >= sb, x < sb,
+    x <= eb, x > eb), so x may be written as the last *cut* at or before it, the cuts being every
+    sb and every eb + 1: x and that cut lie on the same side of each sb and eb. Before the first
+    cut (lo) x is written lo - 1. Cells then equal are summed into one; cells finished before lo
+    or received after the last eb are in no period.
+
+    This is what keeps the cost from growing with cells × periods. A dossier open for years has
+    one receipt bucket per year before lo, so in a later year the open cells of an agency and
+    domain merge into a few rows, and a year after the last receipt costs little. Within the
+    year, every period of a basis starts where a month of it starts, so the two halves of each
+    month (calendar; 15th to 14th on the reporting basis) fall together, and a custom range of
+    whole half-months (one period) keeps one bucket value for everything inside it.
     """
     q = connection.ops.quote_name
-    lo, hi = int(lo), int(hi)
-
-    def clamp(column: str) -> str:
-        return (
-            f"CASE WHEN c.{column} < {lo} THEN {lo - 1}"
-            f" WHEN c.{column} > {hi} THEN {hi + 1} ELSE c.{column} END"
-        )
-
-    keys = [
-        "c.agency_id",
-        "c.domain_id",
-        "c.finish_class",
-        "c.waiting_late",
-        *(clamp(column) for column in _CELL_BUCKETS),
-    ]
+    cuts = sorted({int(sb) for sb, _ in bounds} | {int(eb) + 1 for _, eb in bounds})
+    lo, hi = cuts[0], cuts[-1] - 1
+    grained = [_bucket_grain_sql(f"c.{column}", cuts) for column in _CELL_BUCKETS]
+    keys = ["c.agency_id", "c.domain_id", "c.finish_class", "c.waiting_late", *grained]
     names = ["agency_id", "domain_id", "finish_class", "waiting_late", *_CELL_BUCKETS]
     selected = ", ".join(f"{key} AS {name}" for key, name in zip(keys, names, strict=True))
     sums = ", ".join(f"SUM(c.{counter}) AS {counter}" for counter in _CELL_COUNTERS)
@@ -469,15 +493,16 @@ def _cells_within_sql(lo: int, hi: int) -> str:
     """
 
 
-def _own_ctes_sql(lo: int, hi: int) -> str:
-    """The CTEs `cells` and `own` after a `periods (n, …, sb, eb)` CTE: each agency's own
-    counters per domain and period number, from the cells merged within buckets [lo, hi]."""
+def _own_ctes_sql(bounds: list[tuple[int, int]]) -> str:
+    """The CTEs `cells` and `own` after a `periods (n, …, sb, eb)` CTE whose buckets are
+    `bounds`: each agency's own counters per domain and period number, from the cells merged
+    as those periods see them."""
     own_sums = ",\n".join(
         f"SUM(CASE WHEN {condition} THEN c.{cell_counter} ELSE 0 END) AS {name}"
         for name, (condition, cell_counter) in _FACT_SQL.items()
     )
     return f"""
-        cells AS ({_cells_within_sql(lo, hi)}),
+        cells AS ({_cells_within_sql(bounds)}),
         own AS (
             SELECT c.agency_id, c.domain_id, p.n, {own_sums}
             FROM cells c
@@ -492,12 +517,13 @@ def _own_ctes_sql(lo: int, hi: int) -> str:
     """
 
 
-def _facts_insert_sql(period_count: int, lo: int, hi: int) -> str:
+def _facts_insert_sql(bounds: list[tuple[int, int]]) -> str:
     """INSERT … SELECT of the per-domain facts of the periods, for every node and level group.
 
-    The periods lie within buckets [lo, hi]. `own` is each agency's own counters per domain and
-    period (the merged cells × periods, `_cells_within_sql`); it is grouped by a small period
-    number, and the period's code and dates are joined back at the end.
+    `bounds` are the periods' buckets (sb, eb), in the order of their parameters. `own` is each
+    agency's own counters per domain and period (the merged cells × periods,
+    `_cells_within_sql`); it is grouped by a small period number, and the period's code and
+    dates are joined back at the end.
     """
     q = connection.ops.quote_name
     fact_table = q(KpiFact._meta.db_table)
@@ -514,13 +540,13 @@ def _facts_insert_sql(period_count: int, lo: int, hi: int) -> str:
         *FACT_COUNTERS,
         "computed_at",
     )
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * period_count)
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(bounds))
     rolled = ", ".join(f"SUM(own.{name})" for name in FACT_COUNTERS)
     period_columns = "p.basis, p.period, p.start_day, p.end_day"
     groups = ", ".join(f"'{level.value}'" for level in LEVEL_GROUP_LEVELS)
     return f"""
         WITH periods (n, basis, period, start_day, end_day, sb, eb) AS (VALUES {values}),
-        {_own_ctes_sql(lo, hi)}
+        {_own_ctes_sql(bounds)}
         INSERT INTO {fact_table} ({fact_columns})
         SELECT anc.code, anc.id, own.domain_id, {period_columns}, {rolled}, %s
         FROM own
@@ -602,9 +628,8 @@ def _facts_rebuild(periods: list[Period], computed_at: datetime) -> int:
                 period.start_bucket,
                 period.end_bucket,
             ]
-        lo = min(period.start_bucket for period in group)
-        hi = max(period.end_bucket for period in group)
-        written += _execute(_facts_insert_sql(len(group), lo, hi), [*params, stamp, stamp])
+        bounds = [(period.start_bucket, period.end_bucket) for period in group]
+        written += _execute(_facts_insert_sql(bounds), [*params, stamp, stamp])
     pairs = [value for p in periods for value in (p.basis.value, p.code)]
     written += _execute(_facts_totals_sql(len(periods)), pairs)
     KpiPeriod.objects.bulk_create(
@@ -654,7 +679,7 @@ def kpi_own_counters_from_cells(
     where = "" if domain_id is None else "WHERE own.domain_id = %s"
     statement = f"""
         WITH periods (n, sb, eb) AS (VALUES (0, %s, %s)),
-        {_own_ctes_sql(start_bucket, end_bucket)}
+        {_own_ctes_sql([(start_bucket, end_bucket)])}
         SELECT own.agency_id, own.domain_id, {names} FROM own {where}
     """
     params = [start_bucket, end_bucket] + ([] if domain_id is None else [domain_id])
@@ -728,8 +753,8 @@ def kpi_full_recompute(
 
     The facts are split by (basis, year). With `enqueue`, each group is handed to it after the
     cells commit (the Celery task passes `kpi_periods_recompute_task.delay`, so several workers
-    share the work); without it, the groups are computed here, one transaction each.
-    Returns the (basis, year) groups.
+    share the work); without it, the groups are computed here, one transaction each, two at a
+    time on PostgreSQL (`_recompute_groups_here`). Returns the (basis, year) groups.
     """
     started_at = timezone.now()
     with transaction.atomic():
@@ -747,12 +772,41 @@ def kpi_full_recompute(
             for basis, year in groups:
                 transaction.on_commit(lambda b=basis, y=year: enqueue(b, y))
     if enqueue is None:
-        # The universe read with the cells: reading it again per group is a scan of the
-        # dossiers each time (finished_at has no index).
-        for basis, year in groups:
-            kpi_periods_recompute(basis=basis, year=year, universe=universe)
+        _recompute_groups_here(groups, universe)
     logger.info("KPI full recompute: %s cells, %s period groups", cells, len(groups))
     return groups
+
+
+# A full recompute run here (no Celery workers to share it) computes this many (basis, year)
+# groups of facts at once on PostgreSQL, each on its own connection.
+FACT_GROUPS_AT_ONCE = 2
+
+
+def _recompute_groups_here(groups: list[tuple[str, int]], universe: list[Period]) -> None:
+    """Compute the facts of these (basis, year) groups in this process, each in its own
+    transaction, as the Celery tasks would (`universe` is the one read with the cells: reading
+    it again per group is a scan of the dossiers each time, finished_at has no index).
+
+    On PostgreSQL, and outside any transaction (where other connections see the cells just
+    committed), FACT_GROUPS_AT_ONCE groups run at once in threads, each with its own
+    connection: the groups touch disjoint facts under their own locks, and each statement runs
+    in one server process, so two of them use two cores. Inside a transaction (a test, a caller's
+    atomic block) they run one after the other on this connection.
+    """
+    if not is_postgres() or connection.in_atomic_block or FACT_GROUPS_AT_ONCE < 2:
+        for basis, year in groups:
+            kpi_periods_recompute(basis=basis, year=year, universe=universe)
+        return
+
+    def recompute(basis: str, year: int) -> None:
+        try:
+            kpi_periods_recompute(basis=basis, year=year, universe=universe)
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=FACT_GROUPS_AT_ONCE) as pool:
+        for done in [pool.submit(recompute, basis, year) for basis, year in groups]:
+            done.result()
 
 
 def kpi_periods_recompute(*, basis: str, year: int, universe: list[Period] | None = None) -> int:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kpi_portal.local_days import (
     after_local_day,
+    bucket_lookup_cte,
     bucket_of_day_sql,
     date_of_day_number,
     day_number,
@@ -18,6 +19,7 @@ from kpi_portal.local_days import (
     local_day_number,
     local_day_sql,
     local_midnight,
+    on_an_earlier_local_day_sql,
 )
 from kpi_portal.periods import half_month_bucket
 
@@ -96,3 +98,74 @@ class TestTheSqlFormsAgreeWithPython:
         for sql in (local_bucket_sql("v.t"), local_bucket_sql("v.t", not_null=True)):
             assert self._select(f"{rows} SELECT {sql} FROM v", [moment]) == expected
         assert self._select(f"{rows} SELECT {local_bucket_sql('v.t')} FROM v", [None]) == [None]
+
+    def test_a_shared_bucket_of_an_instant_at_each_edge_of_its_half_month(self):
+        # The shared form (PostgreSQL: width_bucket over the buckets' first instants) gives the
+        # bucket of the local day: 14/06 23:59:59 local is still the first half of June, 15/06
+        # 00:00 local (14/06 17:00 UTC) the second.
+        stored = "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
+        moments = [
+            vn(2023, 6, 14, 23, 59, 59),
+            vn(2023, 6, 15, 0, 0, 0),
+            vn(2023, 6, 30, 23, 59, 59),
+            vn(2023, 7, 1, 0, 0, 0),
+            vn(2024, 2, 29, 12),
+            vn(2000, 1, 1, 0, 0, 0),
+            vn(2099, 12, 31, 23, 59, 59),
+        ]
+        expected = [
+            half_month_bucket(date(2023, 6, 14)),
+            half_month_bucket(date(2023, 6, 15)),
+            half_month_bucket(date(2023, 6, 30)),
+            half_month_bucket(date(2023, 7, 1)),
+            half_month_bucket(date(2024, 2, 29)),
+            half_month_bucket(date(2000, 1, 1)),
+            half_month_bucket(date(2099, 12, 31)),
+        ]
+        if connection.vendor == "postgresql":
+            # As the lookup by day number: outside the supported years, the range's ends.
+            moments += [vn(1999, 12, 31, 23, 59, 59), vn(2100, 1, 15, 8, 0, 0)]
+            expected += [half_month_bucket(date(2000, 1, 1)), half_month_bucket(date(2099, 12, 31))]
+        sql = local_bucket_sql("v.t", shared=True)
+        got = [
+            self._select(
+                f"{bucket_lookup_cte()} SELECT {sql} FROM (SELECT {stored} AS t) v",
+                [connection.ops.adapt_datetimefield_value(moment)],
+            )[0]
+            for moment in moments
+        ]
+        assert got == expected
+        empty = f"{bucket_lookup_cte()} SELECT {sql} FROM (SELECT {stored} AS t) v"
+        assert self._select(empty, [None]) == [None]
+
+    def test_a_second_added_moves_a_shared_bucket_at_the_end_of_a_half_month(self):
+        stored = "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
+        sql = local_bucket_sql("v.t", plus_seconds=1, shared=True, not_null=True)
+        moment = connection.ops.adapt_datetimefield_value(vn(2023, 5, 31, 23, 59, 59))
+        got = self._select(
+            f"{bucket_lookup_cte()} SELECT {sql} FROM (SELECT {stored} AS t) v", [moment]
+        )
+        assert got == [half_month_bucket(date(2023, 6, 1))]
+
+    def test_on_an_earlier_local_day_compares_local_days_not_instants_or_utc_days(self):
+        stored = "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
+        sql = on_an_earlier_local_day_sql("v.a", "v.b")
+        pairs = {
+            # 14/06 23:59 local is 16:59 UTC on the same UTC day as 15/06 00:30 local.
+            (vn(2023, 6, 14, 23, 59), vn(2023, 6, 15, 0, 30)): True,
+            (vn(2023, 6, 15, 0, 0), vn(2023, 6, 15, 23, 59, 59)): False,
+            (vn(2023, 6, 15, 8, 0), vn(2023, 6, 15, 7, 0)): False,
+            (vn(2023, 6, 16, 0, 0), vn(2023, 6, 15, 23, 59, 59)): False,
+            (vn(2022, 12, 31, 23, 59, 59), vn(2023, 1, 1, 0, 0)): True,
+        }
+        adapt = connection.ops.adapt_datetimefield_value
+        got = {
+            pair: bool(
+                self._select(
+                    f"SELECT {sql} FROM (SELECT {stored} AS a, {stored} AS b) v",
+                    [adapt(pair[0]), adapt(pair[1])],
+                )[0]
+            )
+            for pair in pairs
+        }
+        assert got == pairs

@@ -85,6 +85,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Max, Min
@@ -777,23 +778,19 @@ def kpi_full_recompute(
     return groups
 
 
-# A full recompute run here (no Celery workers to share it) computes this many (basis, year)
-# groups of facts at once on PostgreSQL, each on its own connection.
-FACT_GROUPS_AT_ONCE = 2
-
-
 def _recompute_groups_here(groups: list[tuple[str, int]], universe: list[Period]) -> None:
     """Compute the facts of these (basis, year) groups in this process, each in its own
     transaction, as the Celery tasks would (`universe` is the one read with the cells: reading
     it again per group is a scan of the dossiers each time, finished_at has no index).
 
     On PostgreSQL, and outside any transaction (where other connections see the cells just
-    committed), FACT_GROUPS_AT_ONCE groups run at once in threads, each with its own
-    connection: the groups touch disjoint facts under their own locks, and each statement runs
-    in one server process, so two of them use two cores. Inside a transaction (a test, a caller's
-    atomic block) they run one after the other on this connection.
+    committed), as many groups as the database has cores (settings.KPI_DB_CORES) run at once in
+    threads, each with its own connection: the groups touch disjoint facts under their own
+    locks, and each statement runs in one server process. Inside a transaction (a test, a
+    caller's atomic block) they run one after the other on this connection.
     """
-    if not is_postgres() or connection.in_atomic_block or FACT_GROUPS_AT_ONCE < 2:
+    at_once = min(settings.KPI_DB_CORES, len(groups))
+    if not is_postgres() or connection.in_atomic_block or at_once < 2:
         for basis, year in groups:
             kpi_periods_recompute(basis=basis, year=year, universe=universe)
         return
@@ -804,7 +801,7 @@ def _recompute_groups_here(groups: list[tuple[str, int]], universe: list[Period]
         finally:
             connection.close()  # this thread's own connection
 
-    with ThreadPoolExecutor(max_workers=FACT_GROUPS_AT_ONCE) as pool:
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
         for done in [pool.submit(recompute, basis, year) for basis, year in groups]:
             done.result()
 

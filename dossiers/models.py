@@ -140,6 +140,14 @@ class Dossier(models.Model):
             models.Index(
                 fields=["due_at", "id"], condition=LATE_OR_OPEN, name="dossier_late_or_open_due"
             ),
+            # The few never-received dossiers (1, 3), which are in no KPI cell: a full KPI
+            # recompute reads which periods exist from the cells and these, not from every
+            # dossier (reports.services._kpi_universe_from_cells).
+            models.Index(
+                fields=["received_at"],
+                condition=Q(status__in=NEVER_RECEIVED_STATUSES),
+                name="dossier_never_received",
+            ),
         ]
         constraints = [
             # A UniqueConstraint rather than unique=True: PostgreSQL then builds no second,

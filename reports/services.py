@@ -72,7 +72,9 @@ Everything is recomputed from its sources, so any task can run twice.
 
 Which periods exist (the "universe"): every standard period of either basis that overlaps the
 days from the first receipt in the database to today (or the last receipt or finish, if later).
-`KpiPeriod` lists the computed ones, with the time they were computed.
+`KpiPeriod` lists the computed ones, with the time they were computed. A full recompute reads it
+from the cells it has just written and the never-received dossiers (`_kpi_universe_from_cells`),
+other callers from the dossiers (`kpi_universe`): the same periods.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyLevel, Procedure
 from dossiers.counting import clock_sql
-from dossiers.models import Apology, Channel, Dossier, TouchedCell
+from dossiers.models import NEVER_RECEIVED_STATUSES, Apology, Channel, Dossier, TouchedCell
 from kpi_portal.db import advisory_xact_lock, is_postgres, lock_key, tune_for_batch
 from kpi_portal.local_days import (
     after_local_day,
@@ -108,6 +110,8 @@ from kpi_portal.local_days import (
 from kpi_portal.periods import (
     Basis,
     Period,
+    bucket_first_day,
+    bucket_last_day,
     half_month_bucket,
     month_bounds,
     standard_periods_overlapping,
@@ -703,14 +707,41 @@ def kpi_universe() -> list[Period]:
     )
     if span["first"] is None:
         return []
-    first = timezone.localdate(span["first"])
+    lasts = [span[name] for name in ("last_received", "last_finished") if span[name]]
+    return _periods_between(
+        [timezone.localdate(span["first"])], [timezone.localdate(value) for value in lasts]
+    )
+
+
+def _kpi_universe_from_cells() -> list[Period]:
+    """kpi_universe(), while the cells hold every counted dossier (a full rebuild has just
+    written them): their buckets, and the dates of the never-received dossiers, which are in no
+    cell (a partial index holds them), instead of a scan of every dossier. Periods start and
+    end on bucket bounds, so a date's bucket opens the same periods as the date."""
+    cells = KpiCell.objects.aggregate(
+        first=Min("received_bucket"),
+        last_received=Max("received_bucket"),
+        last_finished=Max("finished_bucket"),
+    )
+    never = Dossier.objects.filter(status__in=NEVER_RECEIVED_STATUSES).aggregate(
+        first=Min("received_at"), last_received=Max("received_at"), last_finished=Max("finished_at")
+    )
+    firsts = [bucket_first_day(cells["first"])] if cells["first"] is not None else []
+    if never["first"] is not None:
+        firsts.append(timezone.localdate(never["first"]))
+    if not firsts:
+        return []
+    names = ("last_received", "last_finished")
+    lasts = [bucket_last_day(cells[name]) for name in names if cells[name] is not None]
+    lasts += [timezone.localdate(never[name]) for name in names if never[name] is not None]
+    return _periods_between(firsts, lasts)
+
+
+def _periods_between(firsts: list[date], lasts: list[date]) -> list[Period]:
+    first = min(firsts)
     # Up to today too: a dossier still open is handled (and maybe overdue) in every period
     # until it finishes, even when nothing newer has been imported.
-    last = max(
-        timezone.localdate(value)
-        for value in (span["last_received"], span["last_finished"], timezone.now())
-        if value is not None
-    )
+    last = max([*lasts, timezone.localdate()])
     return [
         period for basis in Basis for period in standard_periods_overlapping(first, last, basis)
     ]
@@ -764,7 +795,7 @@ def kpi_full_recompute(
         # A full rebuild covers everything touched so far.
         TouchedCell.objects.filter(created_at__lte=started_at).delete()
         cells = _cells_rebuild_all()
-        universe = kpi_universe()
+        universe = _kpi_universe_from_cells()
         _lock_fact_groups(universe)
         _drop_periods_outside(universe)
         _record_run(KpiRunKind.FULL_CELLS, started_at, cells=cells)

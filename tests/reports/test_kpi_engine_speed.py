@@ -21,6 +21,7 @@ from dossiers.models import Dossier
 from kpi_portal.db import tune_for_batch
 from kpi_portal.periods import Basis, standard_periods_overlapping
 from reports import services
+from reports.models import KpiPeriod
 from reports.services import kpi_full_recompute
 from tests.reports.kpi_data import end_of_day, make_dossier, vn
 from tests.reports.test_kpi_engine import mixed_data, reference_facts, stored_facts
@@ -148,3 +149,38 @@ def test_a_batch_uses_at_most_one_process_per_core_of_the_database(cores, worker
         tune_for_batch()
         expected = default if workers is None else min(workers, default)
         assert workers_per_gather() == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("never_received", [False, True])
+def test_the_universe_read_from_the_cells_is_the_one_read_from_the_dossiers(tree, never_received):
+    # A full recompute reads which periods exist from the cells it has just written and from
+    # the never-received dossiers (in no cell), not from every dossier: the same periods.
+    mixed_data(tree)
+    # Last dates on a 14th and a 15th: a bucket's last day is not the date itself.
+    make_dossier(
+        tree.commune,
+        tree.civil,
+        received_at=vn(2023, 4, 14, 23, 59),
+        due_at=end_of_day(2023, 4, 28),
+        finished_at=vn(2023, 4, 15, 0, 1),
+    )
+    if never_received:
+        # Registered in 2020 and never received: its date still opens the periods from then.
+        never = make_dossier(
+            tree.department,
+            tree.land,
+            received_at=vn(2020, 3, 2, 9),
+            due_at=end_of_day(2020, 3, 20),
+        )
+        Dossier.objects.filter(pk=never.pk).update(status=1)
+    kpi_full_recompute()
+    from_dossiers = services.kpi_universe()
+    assert services._kpi_universe_from_cells() == from_dossiers
+    # The first receipt is 20/12/2022: the earliest period to end is the calendar month 12/2022
+    # (the reporting month holding it ends on 14/01/2023). With 02/03/2020, the reporting month
+    # 15/02–14/03/2020.
+    first_end = date(2020, 3, 14) if never_received else date(2022, 12, 31)
+    assert min(period.end for period in from_dossiers) == first_end
+    stored = set(KpiPeriod.objects.values_list("basis", "period"))
+    assert stored == {(period.basis.value, period.code) for period in from_dossiers}

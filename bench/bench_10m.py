@@ -74,7 +74,7 @@ from bench_import import (  # noqa: E402
     psql_value,
     run_measured,
 )
-from bench_kpis import BASELINE_COUNTERS  # noqa: E402
+from bench_kpis import baseline_sql  # noqa: E402
 from generate_dossiers import generate  # noqa: E402
 
 STAGES = ("generate", "import", "recompute", "refresh", "pages", "sizes", "partitioning")
@@ -86,11 +86,7 @@ TOTAL_COLUMN = 9  # "Số thành phần hồ sơ"
 # A dossier code of the generator: <agency>-<yymmdd>-<sequence>.
 CODE_DAY = re.compile(r"-(\d{6})-\d+$")
 
-BASELINE_AGGREGATE_SQL = f"""
-SELECT d.agency_id, date_trunc('month', d.received_at AT TIME ZONE '{TZ}'), {BASELINE_COUNTERS}
-FROM dossiers_dossier d
-GROUP BY 1, 2
-"""
+BASELINE_AGGREGATE_SQL = baseline_sql(TZ)
 
 SIZE_TABLES = (
     "dossiers_dossier",

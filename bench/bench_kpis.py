@@ -54,6 +54,22 @@ BASELINE_COUNTERS = """
     SUM(CASE WHEN d.finished_at > d.due_at THEN 1 ELSE 0 END),
     SUM(CASE WHEN d.e_result THEN 1 ELSE 0 END)
 """
+
+
+def baseline_sql(tz: str) -> str:
+    """The baseline: one aggregate pass, the counters per agency and local month. PostgreSQL runs
+    it in one process: it expects a group per row (it cannot tell how many months date_trunc
+    gives) and does not split the grouping over workers."""
+    return (
+        f"SELECT d.agency_id, date_trunc('month', d.received_at AT TIME ZONE '{tz}'),"
+        f" {BASELINE_COUNTERS} FROM dossiers_dossier d GROUP BY 1, 2"
+    )
+
+
+# The same counters per agency only: PostgreSQL splits this pass over parallel workers.
+BASELINE_PARALLEL_SQL = (
+    f"SELECT d.agency_id, {BASELINE_COUNTERS} FROM dossiers_dossier d GROUP BY 1"
+)
 TARGET_RATIO = 10.0
 TARGET_REFRESH_SECONDS = 5.0
 
@@ -253,26 +269,14 @@ def main() -> None:
     )
 
     # --- baseline: one aggregate pass ----------------------------------------------------------
-    counters = BASELINE_COUNTERS
-
     def baseline() -> None:
-        # PostgreSQL runs this one in a single process: it expects a group per row (it cannot
-        # tell how many months date_trunc gives) and does not split the grouping over workers.
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                SELECT d.agency_id, date_trunc('month', d.received_at AT TIME ZONE '{tz}'),
-                       {counters}
-                FROM dossiers_dossier d
-                GROUP BY 1, 2
-                """
-            )
+            cursor.execute(baseline_sql(tz))
             cursor.fetchall()
 
     def baseline_parallel() -> None:
-        # The same counters per agency only: PostgreSQL splits this pass over parallel workers.
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT d.agency_id, {counters} FROM dossiers_dossier d GROUP BY 1")
+            cursor.execute(BASELINE_PARALLEL_SQL)
             cursor.fetchall()
 
     baseline_s, baseline_all = timed(baseline)

@@ -45,7 +45,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from bench_kpis import BASELINE_COUNTERS, print_stages
+    from bench_kpis import BASELINE_PARALLEL_SQL, baseline_sql, print_stages
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
@@ -63,13 +63,10 @@ def main() -> None:
             cursor.fetchall()
 
     def baseline() -> None:
-        run(
-            f"SELECT d.agency_id, date_trunc('month', d.received_at AT TIME ZONE '{tz}'),"
-            f" {BASELINE_COUNTERS} FROM dossiers_dossier d GROUP BY 1, 2"
-        )
+        run(baseline_sql(tz))
 
     def baseline_parallel() -> None:
-        run(f"SELECT d.agency_id, {BASELINE_COUNTERS} FROM dossiers_dossier d GROUP BY 1")
+        run(BASELINE_PARALLEL_SQL)
 
     def vacuum() -> None:
         with connection.cursor() as cursor:

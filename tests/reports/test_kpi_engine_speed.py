@@ -91,18 +91,24 @@ def _more_data(tree) -> None:
     )
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_groups_computed_two_at_a_time_give_the_facts_of_the_definitions(tree, monkeypatch):
-    _more_data(tree)
-    threads: set[int] = set()
+@pytest.fixture
+def threads(monkeypatch) -> set[int]:
+    """The threads in which (basis, year) groups of facts were computed."""
+    seen: set[int] = set()
     plain = services.kpi_periods_recompute
 
     def spy(**kwargs):
-        threads.add(threading.get_ident())
+        seen.add(threading.get_ident())
         return plain(**kwargs)
 
     monkeypatch.setattr(services, "kpi_periods_recompute", spy)
+    return seen
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_groups_computed_two_at_a_time_give_the_facts_of_the_definitions(tree, threads):
+    _more_data(tree)
     assert not connection.in_atomic_block
     with override_settings(KPI_DB_CORES=2):
         groups = kpi_full_recompute()
@@ -120,16 +126,8 @@ def test_groups_computed_two_at_a_time_give_the_facts_of_the_definitions(tree, m
 
 
 @pytest.mark.django_db
-def test_inside_a_transaction_the_groups_run_here_one_after_the_other(tree, monkeypatch):
+def test_inside_a_transaction_the_groups_run_here_one_after_the_other(tree, threads):
     _more_data(tree)
-    threads: set[int] = set()
-    plain = services.kpi_periods_recompute
-
-    def spy(**kwargs):
-        threads.add(threading.get_ident())
-        return plain(**kwargs)
-
-    monkeypatch.setattr(services, "kpi_periods_recompute", spy)
     kpi_full_recompute()
     assert threads == {threading.get_ident()}
     assert stored_facts() == reference_facts()

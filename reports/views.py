@@ -189,9 +189,11 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         "deadlines": None
         if request.htmx
         else deadlines_box(scope=agency, show_missing=sees_every_agency(request.user)),
-        # One count query, for those who record apologies (dossiers/apologies.py).
+        # One count query, for those who record apologies (dossiers/apologies.py), and only for
+        # the whole page: the HTMX swaps (filters, the overdue list's pages) do not show it, and
+        # it reads every open or late dossier of the scope.
         "apology_counts": apology_counts(user=request.user, now=clock.now(), agency=agency)
-        if page_data is not None and apology_may_act(user=request.user)
+        if page_data is not None and not request.htmx and apology_may_act(user=request.user)
         else None,
         **period_context(period, error),
     }

@@ -209,6 +209,20 @@ class TestOverdueDossiers:
 
 
 class TestHtmx:
+    def test_only_the_whole_page_counts_the_dossiers_awaiting_an_apology(self, officer):
+        # The counts (COUNT … FILTER over the open or late dossiers) are shown above the
+        # partials: a swap of the content or of the overdue list's page does not run them.
+        def count_queries(headers: dict) -> tuple[str, list[str]]:
+            with CaptureQueriesContext(connection) as queries:
+                html = officer.get("/agencies/STP/", H1, headers=headers).content.decode()
+            return html, [q["sql"] for q in queries if "FILTER" in q["sql"]]
+
+        html, counts = count_queries({})
+        assert 'data-testid="apology-counts"' in html and len(counts) == 1
+        for target in ({"HX-Request": "true"}, {"HX-Request": "true", "HX-Target": "overdue"}):
+            html, counts = count_queries(target)
+            assert counts == [] and "apology-counts" not in html
+
     def test_the_content_partial_with_htmx_and_the_whole_page_without(self, officer):
         partial = officer.get("/agencies/HL/", H1, headers={"HX-Request": "true"}).content.decode()
         assert partial.lstrip().startswith('<div id="content"')

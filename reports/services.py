@@ -90,7 +90,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyLevel, Procedure
@@ -702,15 +702,8 @@ def kpi_own_counters_from_cells(
 
 def kpi_universe() -> list[Period]:
     """Every standard period, on both bases, from the first receipt to today or the last date."""
-    span = Dossier.objects.aggregate(
-        first=Min("received_at"), last_received=Max("received_at"), last_finished=Max("finished_at")
-    )
-    if span["first"] is None:
-        return []
-    lasts = [span[name] for name in ("last_received", "last_finished") if span[name]]
-    return _periods_between(
-        [timezone.localdate(span["first"])], [timezone.localdate(value) for value in lasts]
-    )
+    firsts, lasts = _dossier_span(Dossier.objects.all())
+    return _periods_between(firsts, lasts) if firsts else []
 
 
 def _kpi_universe_from_cells() -> list[Period]:
@@ -723,18 +716,27 @@ def _kpi_universe_from_cells() -> list[Period]:
         last_received=Max("received_bucket"),
         last_finished=Max("finished_bucket"),
     )
-    never = Dossier.objects.filter(status__in=NEVER_RECEIVED_STATUSES).aggregate(
+    firsts, lasts = _dossier_span(Dossier.objects.filter(status__in=NEVER_RECEIVED_STATUSES))
+    if cells["first"] is not None:
+        firsts.append(bucket_first_day(cells["first"]))
+    lasts += [bucket_last_day(cells[name]) for name in _SPAN_LASTS if cells[name] is not None]
+    return _periods_between(firsts, lasts) if firsts else []
+
+
+_SPAN_LASTS = ("last_received", "last_finished")
+
+
+def _dossier_span(dossiers: QuerySet[Dossier]) -> tuple[list[date], list[date]]:
+    """The local days of these dossiers' first receipt, and of their last receipt and last
+    finish, each as a list that is empty when no dossier has the date."""
+    span = dossiers.aggregate(
         first=Min("received_at"), last_received=Max("received_at"), last_finished=Max("finished_at")
     )
-    firsts = [bucket_first_day(cells["first"])] if cells["first"] is not None else []
-    if never["first"] is not None:
-        firsts.append(timezone.localdate(never["first"]))
-    if not firsts:
-        return []
-    names = ("last_received", "last_finished")
-    lasts = [bucket_last_day(cells[name]) for name in names if cells[name] is not None]
-    lasts += [timezone.localdate(never[name]) for name in names if never[name] is not None]
-    return _periods_between(firsts, lasts)
+    firsts, lasts = [span["first"]], [span[name] for name in _SPAN_LASTS]
+    return (
+        [timezone.localdate(value) for value in firsts if value is not None],
+        [timezone.localdate(value) for value in lasts if value is not None],
+    )
 
 
 def _periods_between(firsts: list[date], lasts: list[date]) -> list[Period]:
@@ -785,8 +787,9 @@ def kpi_full_recompute(
 
     The facts are split by (basis, year). With `enqueue`, each group is handed to it after the
     cells commit (the Celery task passes `kpi_periods_recompute_task.delay`, so several workers
-    share the work); without it, the groups are computed here, one transaction each, two at a
-    time on PostgreSQL (`_recompute_groups_here`). Returns the (basis, year) groups.
+    share the work); without it, the groups are computed here, one transaction each, one per
+    database core at a time on PostgreSQL (`_recompute_groups_here`). Returns the (basis, year)
+    groups.
     """
     started_at = timezone.now()
     with transaction.atomic():
